@@ -1,0 +1,2 @@
+// Entry point of pgsteer (placeholder until the CLI lands).
+int main() { return 0; }
