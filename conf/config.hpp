@@ -2,6 +2,8 @@
 // every key. conf/load.hpp turns a TOML file into one of these; everything else only reads it.
 #pragma once
 
+#include "conf/userlist.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -34,6 +36,7 @@ struct AuthConfig {
     std::string users_file = "users.txt";      // PgBouncer userlist format, relative to the config file
     std::string query;                         // optional auth_query run on the primary, $1 = user name
     std::string query_user;                    // user that runs `query` (needs a password in users_file)
+    std::vector<UserEntry> users;              // the contents of users_file, read by load_file()
 };
 
 struct TlsConfig {

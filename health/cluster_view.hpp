@@ -9,12 +9,36 @@
 
 namespace pgsteer::health {
 
+// What the node itself reports (out of recovery or not); unknown while it is down. A fenced node
+// reports primary: only ClusterView::primary says which node takes writes.
 enum class Role { unknown, primary, standby };
 
 // up: serving; down: unreachable; stalled: replay stopped while the primary advances;
 // lagged: behind routing.max_lag_bytes / max_lag; fenced: out of recovery but not the elected
 // primary (split-brain) — never receives reads or writes; refused: foreign system identifier.
 enum class NodeState { up, down, stalled, lagged, fenced, refused };
+
+// Lower-case names, as logs and the admin console print them.
+constexpr const char* role_name(Role role) {
+    switch (role) {
+    case Role::primary: return "primary";
+    case Role::standby: return "standby";
+    case Role::unknown: break;
+    }
+    return "unknown";
+}
+
+constexpr const char* state_name(NodeState state) {
+    switch (state) {
+    case NodeState::up: return "up";
+    case NodeState::down: return "down";
+    case NodeState::stalled: return "stalled";
+    case NodeState::lagged: return "lagged";
+    case NodeState::fenced: return "fenced";
+    case NodeState::refused: return "refused";
+    }
+    return "unknown";
+}
 
 struct NodeView {
     std::string name;
@@ -31,6 +55,7 @@ struct NodeView {
     int repmgr_node_id = -1;         // -1 when unknown
     std::int64_t last_probe_ms = -1; // duration of the last probe; -1 before the first
     bool discovered = false;         // added from repmgr.nodes, not from the config
+    std::string last_error;          // why the last probe failed; "" after a good one
 
     bool serves_reads() const { return state == NodeState::up; }
 };

@@ -67,6 +67,7 @@ StartupFrameResult peek_startup(std::span<const std::uint8_t> buf,
 // Incremental decoder for either direction: feed() any slice of bytes, then call next() (or
 // next_startup() for the first packet of a client connection) until it answers need_more.
 // Views in returned frames point into the decoder's buffer and stay valid until the next feed().
+// need_more's need counts from the first byte not yet returned (buffered() of them are there).
 // After a malformed answer the decoder stays malformed: the stream is out of sync for good.
 class FrameDecoder {
 public:

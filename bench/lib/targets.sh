@@ -1,0 +1,180 @@
+# The four things bench/run.sh measures: direct (the primary), PgBouncer, pgpool-II and pgsteer.
+# Writes each pooler's config into $RUN/<target>/, starts it, checks it serves, stops it.
+# Sourced by run.sh, which sets RUN, BASE_PORT, POOL_SIZE, PGPOOL_CHILDREN, MAX_CLIENTS,
+# PGSTEER_BIN, PG_BIN, PY and HERE (the bench/ folder).
+# shellcheck shell=bash disable=SC2034
+
+TARGETS=(direct pgbouncer pgpool pgsteer)
+declare -A PORT=([direct]=$BASE_PORT [pgbouncer]=$((BASE_PORT + 10)) [pgpool]=$((BASE_PORT + 11))
+                 [pgsteer]=$((BASE_PORT + 13)))
+PCP_PORT=$((BASE_PORT + 12))
+declare -A PID=()    # pooler process (pgpool: the parent of its children)
+declare -A SKIP=()   # target -> why it is not measured
+declare -A NOTE=()   # target -> how it was set up, for results.md
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# One value through a target as app (SCRAM), or nothing and a non-zero status.
+app_query() {
+  PGPASSWORD=app PGCONNECT_TIMEOUT=3 timeout 10 "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 \
+    -h 127.0.0.1 -p "${PORT[$1]}" -U app -d app -c "$2" 2>>"$RUN/$1/check.log"
+}
+
+# Waits up to 15 s for the target to answer a query as app; on failure, records why.
+wait_serving() {
+  local target=$1 i
+  for i in $(seq 150); do
+    app_query "$target" "SELECT 1" >/dev/null && return 0
+    if [[ -n "${PID[$target]:-}" ]] && ! kill -0 "${PID[$target]}" 2>/dev/null; then
+      local rc=0
+      wait "${PID[$target]}" || rc=$?
+      SKIP[$target]="exited at start with status $rc: $(tail -n 3 "$RUN/$target/$target.log" | tr '\n' ' ')"
+      unset "PID[$target]"
+      return 1
+    fi
+    sleep 0.1
+  done
+  SKIP[$target]="does not answer queries: $(tail -n 2 "$RUN/$target/check.log" | tr '\n' ' ')"
+  return 1
+}
+
+# Copies a template from bench/conf/ with ${VARS} (only those named) filled in.
+render() {
+  local template=$1 out=$2; shift 2
+  # shellcheck disable=SC2016
+  env "$@" envsubst "$(printf '${%s} ' "${@%%=*}")" <"$HERE/conf/$template" >"$out"
+}
+
+# PgBouncer's userlist line for app: its SCRAM verifier from pg_authid.
+userlist_line() {
+  local verifier
+  verifier=$("$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$BASE_PORT" -U postgres -d postgres \
+    -c "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'")
+  printf '"app" "%s"\n' "$verifier"
+}
+
+target_dir() {
+  mkdir -p "$RUN/$1"
+  chown postgres: "$RUN/$1"
+  echo "$RUN/$1"
+}
+
+# Starts a pooler in the foreground of a background job, so $! is the pooler itself.
+launch() {
+  local target=$1; shift
+  port_free "${PORT[$target]}" || { SKIP[$target]="port ${PORT[$target]} is taken"; return 1; }
+  "$@" >>"$RUN/$target/$target.log" 2>&1 &
+  PID[$target]=$!
+  wait_serving "$target"
+}
+
+start_direct() {
+  NOTE[direct]="pgbench straight to the primary (node1, port $BASE_PORT)"
+  mkdir -p "$RUN/direct"
+  wait_serving direct
+}
+
+start_pgbouncer() {
+  local dir; dir=$(target_dir pgbouncer)
+  userlist_line >"$dir/userlist.txt"
+  render pgbouncer.ini "$dir/pgbouncer.ini" DIR="$dir" LISTEN_PORT="${PORT[pgbouncer]}" \
+    PRIMARY_PORT="$BASE_PORT" POOL_SIZE="$POOL_SIZE" MAX_CLIENTS="$MAX_CLIENTS"
+  NOTE[pgbouncer]="$(/usr/sbin/pgbouncer --version | head -n1), transaction mode, in front of the primary, default_pool_size=$POOL_SIZE, SCRAM verifier in userlist"
+  # PgBouncer refuses to run as root; -u drops to postgres after reading its files.
+  launch pgbouncer /usr/sbin/pgbouncer -u postgres "$dir/pgbouncer.ini"
+}
+
+start_pgpool() {
+  local dir; dir=$(target_dir pgpool)
+  render pgpool.conf "$dir/pgpool.conf" DIR="$dir" LISTEN_PORT="${PORT[pgpool]}" PCP_PORT="$PCP_PORT" \
+    NODE1_PORT="$BASE_PORT" NODE2_PORT=$((BASE_PORT + 1)) NODE3_PORT=$((BASE_PORT + 2)) \
+    CHILDREN="$PGPOOL_CHILDREN"
+  # pgpool needs app's clear-text password to speak SCRAM to the nodes.
+  echo "app:TEXTapp" >"$dir/pool_passwd"
+  : >"$dir/pcp.conf"
+  : >"$dir/pool_hba.conf"
+  chown postgres: "$dir"/*
+  NOTE[pgpool]="$(/usr/sbin/pgpool --version 2>&1 | head -n1), streaming-replication mode, load balancing over the 3 nodes (weight 1 each), num_init_children=$PGPOOL_CHILDREN, health and sr checks every 1 s"
+  launch pgpool setpriv --reuid=postgres --regid=postgres --init-groups \
+    /usr/sbin/pgpool -n -D -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf"
+}
+
+# [[node]] tables for pgsteer.toml: node1 alone, or the three nodes with the primary's weight.
+pgsteer_nodes() {
+  local n weight
+  for n in $(seq "$1"); do
+    weight=1
+    ((n == 1)) && weight=$2
+    printf '\n[[node]]\nname = "node%d"\nhost = "127.0.0.1"\nport = %d\nweight = %d\n' \
+      "$n" $((BASE_PORT + n - 1)) "$weight"
+  done
+}
+
+# Which ports answered `SELECT inet_server_port()` through pgsteer, 20 tries, sorted, unique.
+pgsteer_read_ports() {
+  local i
+  for i in $(seq 20); do app_query pgsteer "SELECT inet_server_port()"; done | sort -u | tr '\n' ' '
+}
+
+# pgsteer in front of the three nodes, the primary taking no balanced reads; if that does not
+# serve reads and pgbench's writes, pgsteer in front of the primary alone.
+start_pgsteer() {
+  local dir variant nodes ports
+  dir=$(target_dir pgsteer)
+  if [[ ! -x "$PGSTEER_BIN" ]]; then
+    SKIP[pgsteer]="no binary at $PGSTEER_BIN (build it first)"
+    return 1
+  fi
+  userlist_line >"$dir/users.txt"
+  for variant in split primary-only; do
+    if [[ $variant == split ]]; then nodes=$(pgsteer_nodes 3 0); else nodes=$(pgsteer_nodes 1 1); fi
+    render pgsteer.toml "$dir/pgsteer-$variant.toml" DIR="$dir" LISTEN_PORT="${PORT[pgsteer]}" \
+      POOL_SIZE="$POOL_SIZE" MAX_CLIENTS="$MAX_CLIENTS" NODES="$nodes"
+    unset "SKIP[pgsteer]"
+    echo "--- $variant" >>"$dir/pgsteer.log"
+    if launch pgsteer "$PGSTEER_BIN" -c "$dir/pgsteer-$variant.toml" \
+      && app_query pgsteer "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
+      ports=$(pgsteer_read_ports)
+      NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, config pgsteer-$variant.toml; reads answered by ports: ${ports:-none}"
+      if [[ $variant == split && " $ports " == *" $BASE_PORT "* ]]; then
+        NOTE[pgsteer]+=" (the primary answered reads although its weight is 0: read split not working yet)"
+      fi
+      return 0
+    fi
+    SKIP[pgsteer]=${SKIP[pgsteer]:-"does not run pgbench's UPDATE: $(tail -n 1 "$dir/check.log")"}
+    stop_target pgsteer
+  done
+  return 1
+}
+
+start_target() {
+  "start_$1" || echo "bench: !!! $1 is skipped: ${SKIP[$1]}" >&2
+}
+
+# Every descendant of a process, deepest first.
+descendants() {
+  local child
+  for child in $(pgrep -P "$1"); do descendants "$child"; echo "$child"; done
+}
+
+# The fast clean stop of each (pgpool: SIGINT; PgBouncer, pgsteer: SIGTERM); a pooler still there
+# after 10 s gets SIGKILL, with every process it forked.
+stop_target() {
+  local pid=${PID[$1]:-} sig=TERM tree
+  [[ -n "$pid" ]] || return 0
+  [[ $1 == pgpool ]] && sig=INT
+  kill -"$sig" "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    tree="$(descendants "$pid") $pid"
+    # shellcheck disable=SC2086
+    kill -KILL $tree 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  unset "PID[$1]"
+}
+
+stop_targets() {
+  local t
+  for t in "${TARGETS[@]}"; do stop_target "$t"; done
+}

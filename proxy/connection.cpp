@@ -1,0 +1,161 @@
+// Reading into the connection's own buffer, batched writes with try-then-queue, close once.
+#include "proxy/connection.hpp"
+
+#include <cstring>
+
+#include "proxy/worker.hpp"
+
+namespace pgsteer::proxy {
+
+namespace {
+constexpr std::size_t initial_read_size = 16 * 1024;
+}
+
+void InBuffer::consume(std::size_t n) {
+    begin_ += n;
+    if (begin_ == end_) begin_ = end_ = 0;
+}
+
+void InBuffer::reserve(std::size_t total) {
+    if (cap_ - begin_ >= total) return;
+    if (cap_ >= total) {
+        std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+    } else {
+        std::size_t cap = std::max(total, cap_ * 2);
+        auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
+        if (end_ > begin_) std::memcpy(grown.get(), data_.get() + begin_, end_ - begin_);
+        data_ = std::move(grown);
+        cap_ = cap;
+    }
+    end_ -= begin_;
+    begin_ = 0;
+}
+
+uv_buf_t InBuffer::space() {
+    if (!data_) {
+        cap_ = initial_read_size;
+        data_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
+    } else if (end_ == cap_) {
+        if (begin_ > 0) reserve(cap_);
+        else reserve(cap_ * 2);
+    }
+    return uv_buf_init(reinterpret_cast<char*>(data_.get() + end_), static_cast<unsigned>(cap_ - end_));
+}
+
+void InBuffer::release_if_empty() {
+    if (begin_ == end_) {
+        data_.reset();
+        cap_ = begin_ = end_ = 0;
+    }
+}
+
+Connection::Connection(Worker& worker) : worker_(worker) {
+    uv_tcp_init(worker.loop(), &tcp_);
+    tcp_.data = this;
+    write_req_.data = this;
+}
+
+void Connection::start_reading() {
+    if (reading_ || closing_) return;
+    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0) reading_ = true;
+}
+
+void Connection::stop_reading() {
+    if (!reading_) return;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    reading_ = false;
+}
+
+void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+    *buf = static_cast<Connection*>(h->data)->in.space();
+}
+
+void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+    auto* c = static_cast<Connection*>(s->data);
+    if (c->closing_) return;
+    if (nread > 0) {
+        c->in.commit(static_cast<std::size_t>(nread));
+        c->on_data();
+    } else if (nread < 0) {
+        c->on_read_error(static_cast<int>(nread));
+    }
+}
+
+void Connection::flush() {
+    if (writing_ || closing_ || out_.empty()) return;
+    uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+    if (n == static_cast<int>(out_.size())) {
+        out_.clear();
+        if (close_when_flushed_) close();
+        return;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+        out_.clear();
+        on_read_error(n);
+        return;
+    }
+    std::swap(out_, inflight_);
+    out_.clear();
+    inflight_off_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+    write_inflight();
+}
+
+void Connection::write_inflight() {
+    uv_buf_t b = uv_buf_init(inflight_.data() + inflight_off_,
+                             static_cast<unsigned>(inflight_.size() - inflight_off_));
+    if (uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, write_cb) == 0) {
+        writing_ = true;
+    } else {
+        inflight_.clear();
+        on_read_error(UV_EPIPE);
+    }
+}
+
+void Connection::write_cb(uv_write_t* req, int status) {
+    auto* c = static_cast<Connection*>(req->data);
+    c->writing_ = false;
+    c->inflight_.clear();
+    if (c->closing_) return;
+    if (status < 0) {
+        c->on_read_error(status);
+        return;
+    }
+    c->flush();
+    if (c->closing_) return;
+    if (c->close_when_flushed_ && !c->writing_) {
+        c->close();
+        return;
+    }
+    if (c->pending_out() < low_watermark) c->on_drained();
+}
+
+void Connection::close_after_flush() {
+    if (closing_) return;
+    stop_reading();
+    if (out_.empty() && !writing_) close();
+    else {
+        close_when_flushed_ = true;
+        flush();
+    }
+}
+
+void Connection::close() {
+    if (closing_) return;
+    on_close();
+    closing_ = true;
+    reading_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+}
+
+void Connection::close_cb(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }
+
+void Connection::release_buffers() {
+    in.release_if_empty();
+    if (out_.empty() && !writing_) {
+        std::string().swap(out_);
+        std::string().swap(inflight_);
+    }
+}
+
+}  // namespace pgsteer::proxy

@@ -1,0 +1,91 @@
+// The byte mover shared by client and server connections: one TCP handle, a read buffer that
+// libuv fills directly, an output buffer that is written with one uv_write at a time, watermark
+// backpressure, and the close protocol (uv_close once, delete in the close callback).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <uv.h>
+
+namespace pgsteer::proxy {
+
+class Worker;
+
+// Bytes read but not yet consumed; released when empty so idle connections hold no buffer.
+class InBuffer {
+public:
+    std::span<const std::uint8_t> view() const { return {data_.get() + begin_, end_ - begin_}; }
+    std::size_t size() const { return end_ - begin_; }
+    void consume(std::size_t n);
+    void reserve(std::size_t total);         // room for a message of `total` bytes at the front
+    uv_buf_t space();                        // where the next read goes
+    void commit(std::size_t n) { end_ += n; }
+    void release_if_empty();
+    std::size_t capacity() const { return cap_; }
+
+private:
+    std::unique_ptr<std::uint8_t[]> data_;
+    std::size_t cap_ = 0, begin_ = 0, end_ = 0;
+};
+
+class Connection {
+public:
+    static constexpr std::size_t high_watermark = 256 * 1024;
+    static constexpr std::size_t low_watermark = 64 * 1024;
+
+    explicit Connection(Worker& worker);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    virtual ~Connection() = default;
+
+    uv_tcp_t* tcp() { return &tcp_; }
+    Worker& worker() { return worker_; }
+    bool closing() const { return closing_; }
+
+    void start_reading();
+    void stop_reading();
+    bool reading() const { return reading_; }
+
+    std::string& out() { return out_; }                   // append, then flush()
+    void flush();
+    std::size_t pending_out() const { return out_.size() + inflight_.size(); }
+    bool over_high_watermark() const { return pending_out() > high_watermark; }
+
+    // Idempotent. Subclasses detach from their peers and lists in on_close() first.
+    void close();
+    // Writes what is pending, then closes (for a final ErrorResponse).
+    void close_after_flush();
+    void release_buffers();   // idle: give memory back
+
+    InBuffer in;
+
+protected:
+    virtual void on_data() = 0;                  // new bytes in `in`
+    virtual void on_read_error(int status) = 0;  // EOF or a socket error
+    virtual void on_drained() {}                 // pending output fell below the low watermark
+    virtual void on_close() {}                   // detach from peers and lists (still alive)
+
+private:
+    static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
+    static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+    static void write_cb(uv_write_t* req, int status);
+    static void close_cb(uv_handle_t* h);
+    void write_inflight();
+
+    Worker& worker_;
+    uv_tcp_t tcp_{};
+    uv_write_t write_req_{};
+    std::string out_;         // appended by the relay
+    std::string inflight_;    // owned by the write in progress until write_cb
+    std::size_t inflight_off_ = 0;
+    bool writing_ = false;
+    bool reading_ = false;
+    bool closing_ = false;
+    bool close_when_flushed_ = false;
+};
+
+}  // namespace pgsteer::proxy

@@ -1,0 +1,402 @@
+// The server side: connecting and logging in to a node, then relaying its answers to the
+// attached client while keeping count of ReadyForQuery, swallowing the answers to pgsteer's own
+// messages, and handing the connection back to its pool when the transaction ends.
+#include "proxy/server.hpp"
+
+#include <algorithm>
+
+#include "conf/userlist.hpp"
+#include "protocol/builder.hpp"
+#include "protocol/md5.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/sqlstate.hpp"
+#include "proxy/client.hpp"
+#include "proxy/log.hpp"
+#include "proxy/pool.hpp"
+#include "proxy/worker.hpp"
+
+namespace pgsteer::proxy {
+
+namespace {
+
+constexpr std::uint32_t max_message = 1u << 30;
+
+std::uint32_t load_u32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+std::string error_bytes(std::string_view sqlstate, std::string_view message) {
+    std::string out;
+    protocol::put_error(out, "FATAL", sqlstate, message);
+    return out;
+}
+
+}  // namespace
+
+Server::Server(Worker& worker, Pool& pool) : Connection(worker), pool_(pool) {
+    created_ = worker.now();
+    connect_req_.data = this;
+}
+
+std::uint64_t Server::now_or_keep() { return worker().now(); }
+
+void Server::connect() {
+    sockaddr_storage addr{};
+    const std::string& host = pool_.node_host() == "localhost" ? std::string("127.0.0.1") : pool_.node_host();
+    auto port = pool_.node_port();
+    if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
+        uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0) {
+        pool_.server_connect_failed(fmt::format("node address {} is not an IP address", host));
+        close();
+        return;
+    }
+    if (int rc = uv_tcp_connect(&connect_req_, tcp(), reinterpret_cast<sockaddr*>(&addr), on_connect); rc != 0) {
+        pool_.server_connect_failed(fmt::format("could not connect to {}:{}: {}", host, port, uv_strerror(rc)));
+        close();
+    }
+}
+
+void Server::on_connect(uv_connect_t* req, int status) {
+    auto* s = static_cast<Server*>(req->data);
+    if (s->closing()) return;
+    if (status < 0) {
+        s->pool_.server_connect_failed(fmt::format("could not connect to node {} at {}:{}: {}", s->pool_.name(),
+                                                   s->pool_.node_host(), s->pool_.node_port(), uv_strerror(status)));
+        s->close();
+        return;
+    }
+    uv_tcp_nodelay(s->tcp(), 1);
+    s->state_ = ServerState::login;
+    protocol::put_startup_message(s->out(), {{"user", s->pool_.user()}, {"database", s->pool_.database()}});
+    s->flush();
+    s->start_reading();
+}
+
+void Server::on_data() {
+    if (state_ == ServerState::active || state_ == ServerState::draining || state_ == ServerState::resetting) {
+        relay();
+        return;
+    }
+    while (!closing()) {
+        auto r = protocol::peek_frame(in.view(), max_message);
+        if (r.status == protocol::FrameStatus::need_more) {
+            in.reserve(r.need);
+            return;
+        }
+        if (r.status == protocol::FrameStatus::malformed) {
+            PGS_LOG(warning, "pool {}: malformed message from the server: {}", pool_.name(), r.error ? r.error : "?");
+            close();
+            return;
+        }
+        // Consuming only moves an offset: the frame's views stay valid below.
+        in.consume(r.frame.wire_size());
+        if (state_ == ServerState::login) {
+            if (!handle_login(r.frame)) return;
+        } else if (r.frame.type == protocol::msg::error_response) {
+            // An idle connection only hears from the server when it is going away.
+            auto e = protocol::parse_error_fields(r.frame);
+            PGS_LOG(info, "pool {}: idle backend {} closed by the server: {}", pool_.name(), be_pid_,
+                    e ? e->message : "?");
+            close();
+            return;
+        } else if (r.frame.type == protocol::msg::parameter_status) {
+            if (auto ps = protocol::parse_parameter_status(r.frame))
+                params_.set_literal(ps->name, ps->value, pool_.defaults() ? *pool_.defaults() : ParamDefaults{});
+        }
+    }
+}
+
+bool Server::handle_login(const protocol::Frame& f) {
+    auto fail_login = [this](std::string_view sqlstate, std::string message) {
+        PGS_LOG(warning, "pool {}: login to the node failed: {}", pool_.name(), message);
+        pool_.server_login_failed(*this, error_bytes(sqlstate, message));
+        close();
+        return false;
+    };
+    switch (f.type) {
+    case protocol::msg::authentication: {
+        auto a = protocol::parse_authentication(f);
+        if (!a) return fail_login(protocol::sqlstate::protocol_violation, "malformed authentication request from the node");
+        const conf::UserEntry* secret = pool_.secret();
+        auto no_secret = [&] {
+            return fail_login(protocol::sqlstate::invalid_authorization_specification,
+                              fmt::format("pgsteer has no usable password for user \"{}\" to log in to the node",
+                                          pool_.user()));
+        };
+        switch (a->code) {
+        case protocol::auth::ok:
+            break;
+        case protocol::auth::cleartext_password:
+            if (!secret || secret->kind != conf::SecretKind::plaintext) return no_secret();
+            protocol::put_password(out(), secret->secret);
+            break;
+        case protocol::auth::md5_password: {
+            auto salt = protocol::md5_salt(*a);
+            if (!secret || secret->kind == conf::SecretKind::scram || !salt) return no_secret();
+            protocol::put_password(out(), secret->kind == conf::SecretKind::md5
+                                              ? protocol::md5_response(secret->secret, *salt)
+                                              : protocol::md5_response(pool_.user(), secret->secret, *salt));
+            break;
+        }
+        case protocol::auth::sasl: {
+            if (secret && secret->kind == conf::SecretKind::plaintext) {
+                scram_ = std::make_unique<protocol::ScramClient>(protocol::ScramClient::with_password(pool_.user(), secret->secret));
+            } else if (secret && secret->kind == conf::SecretKind::scram && pool_.client_key) {
+                auto verifier = protocol::parse_scram_verifier(secret->secret);
+                if (!verifier) return no_secret();
+                scram_ = std::make_unique<protocol::ScramClient>(
+                    protocol::ScramClient::with_client_key(*pool_.client_key, verifier->server_key));
+            } else {
+                return no_secret();
+            }
+            protocol::put_sasl_initial_response(out(), protocol::scram_sha_256, scram_->client_first());
+            break;
+        }
+        case protocol::auth::sasl_continue: {
+            auto reply = scram_ ? scram_->handle_server_first(a->data_view()) : std::nullopt;
+            if (!reply) return fail_login(protocol::sqlstate::protocol_violation, "SCRAM exchange with the node failed");
+            protocol::put_sasl_response(out(), *reply);
+            break;
+        }
+        case protocol::auth::sasl_final:
+            if (!scram_ || !scram_->handle_server_final(a->data_view()))
+                return fail_login(protocol::sqlstate::invalid_password, "the node's SCRAM signature did not verify");
+            scram_.reset();
+            break;
+        default:
+            return fail_login(protocol::sqlstate::feature_not_supported,
+                              fmt::format("the node asked for an unsupported authentication method ({})", a->code));
+        }
+        flush();
+        return true;
+    }
+    case protocol::msg::parameter_status:
+        if (auto ps = protocol::parse_parameter_status(f)) login_params_.emplace_back(ps->name, ps->value);
+        return true;
+    case protocol::msg::backend_key_data:
+        if (auto k = protocol::parse_backend_key_data(f)) be_pid_ = k->pid, be_key_ = k->key;
+        return true;
+    case protocol::msg::error_response: {
+        auto e = protocol::parse_error_fields(f);
+        PGS_LOG(info, "pool {}: the node refused the login: {} {}", pool_.name(), e ? e->sqlstate : "",
+                e ? e->message : "");
+        std::string raw(reinterpret_cast<const char*>(f.body.data()) - 5, f.wire_size());
+        pool_.server_login_failed(*this, raw);
+        close();
+        return false;
+    }
+    case protocol::msg::ready_for_query:
+        pool_.adopt_defaults(std::move(login_params_));
+        login_params_ = {};
+        PGS_LOG(info, "pool {}: new server connection, backend {}", pool_.name(), be_pid_);
+        pool_.server_ready(*this);
+        return false;   // idle or handed to a client: nothing more to read as login
+    default:   // NoticeResponse, NegotiateProtocolVersion
+        return true;
+    }
+}
+
+// ---- bookkeeping of what the client side sends ----
+
+void Server::attach(Client& c) {
+    client_ = &c;
+    state_ = ServerState::active;
+    busy_since_ = worker().now();
+    auto sql = sync_sql(c.params(), params_);
+    if (!sql.empty()) {
+        PGS_LOG(debug, "client {} node {}: syncing parameters: {}", c.id(), pool_.node(), sql);
+        send_internal_query(sql);
+        params_ = c.params();
+    }
+}
+
+void Server::expect_parse_or_close(bool swallow, std::uint64_t statement) {
+    if (pending_head_ == pending_.size()) {
+        pending_.clear();
+        pending_head_ = 0;
+    }
+    pending_.push_back(Pending{z_sent_, statement, swallow});
+}
+
+void Server::send_internal_query(std::string_view sql) {
+    protocol::put_query(out(), sql);
+    ++internal_;
+    ++z_sent_;
+    flush();
+}
+
+void Server::detach_client() {
+    client_ = nullptr;
+    if (state_ != ServerState::active) return;
+    if (quiet() && !copy_in_ && txn_status_ == 'I') {
+        pool_.release(*this);
+        return;
+    }
+    state_ = ServerState::draining;
+    if (copy_in_) {
+        protocol::put_copy_fail(out(), "client disconnected during COPY");
+        copy_in_ = false;
+    }
+    if (unsynced_) {
+        protocol::put_sync(out());
+        sent_sync_point();
+    }
+    flush();
+    if (quiet()) finish_quiet();
+}
+
+void Server::finish_quiet() {
+    if (txn_status_ != 'I') {
+        state_ = ServerState::resetting;
+        send_internal_query("ROLLBACK");
+        return;
+    }
+    pool_.release(*this);
+}
+
+// ---- relay: server -> client ----
+
+void Server::relay() {
+    Client* c = client_;
+    bool release = false;
+    while (!closing() && !release) {
+        std::string* dst = client_ ? &client_->out() : nullptr;
+        auto v = in.view();
+        if (copy_skip_ > 0) {
+            if (v.empty()) break;
+            auto n = static_cast<std::size_t>(std::min<std::uint64_t>(copy_skip_, v.size()));
+            if (dst) dst->append(reinterpret_cast<const char*>(v.data()), n);
+            in.consume(n);
+            copy_skip_ -= n;
+            continue;
+        }
+        if (v.size() < 5) break;
+        char type = static_cast<char>(v[0]);
+        std::uint32_t len = load_u32(v.data() + 1);
+        if (len < 4 || len > max_message) {
+            PGS_LOG(warning, "pool {}: invalid message length from backend {}", pool_.name(), be_pid_);
+            close();
+            return;
+        }
+        std::size_t total = 1 + std::size_t{len};
+        if (v.size() < total) {
+            bool inspect = type == 'Z' || type == 'E' || type == 'S' || type == '1' || type == '3' || type == 'G' ||
+                           internal_ > 0;
+            if (inspect) {
+                in.reserve(total);
+                break;
+            }
+            if (dst) dst->append(reinterpret_cast<const char*>(v.data()), v.size());
+            copy_skip_ = total - v.size();
+            in.consume(v.size());
+            break;
+        }
+        protocol::Frame f{type, len, v.subspan(5, len - 4)};
+        auto raw = std::string_view(reinterpret_cast<const char*>(v.data()), total);
+        bool forward = internal_ == 0 && dst;
+        switch (type) {
+        case protocol::msg::ready_for_query: {
+            char status = len >= 5 ? static_cast<char>(f.body[0]) : 'I';
+            ++z_seen_;
+            txn_status_ = status;
+            copy_in_ = false;
+            if (internal_ > 0) {
+                forward = false;
+                if (--internal_ == 0 && state_ == ServerState::resetting) {
+                    in.consume(total);
+                    if (status != 'I') {
+                        fail_before_release = true;
+                    }
+                    pool_.release(*this);
+                    return;
+                }
+                break;
+            }
+            if (client_) client_->note_ready(status, worker().now());
+            if (state_ == ServerState::draining && quiet()) {
+                in.consume(total);
+                finish_quiet();
+                return;
+            }
+            if (client_ && quiet() && status == 'I' && !client_->pinned() &&
+                worker().config().pool.mode == conf::PoolMode::transaction)
+                release = true;
+            break;
+        }
+        case protocol::msg::error_response:
+            if (internal_ > 0) {
+                auto e = protocol::parse_error_fields(f);
+                PGS_LOG(warning, "pool {}: backend {} rejected pgsteer's own statement: {}", pool_.name(), be_pid_,
+                        e ? e->message : "?");
+                break;
+            }
+            // The failed message and everything up to the next Sync are skipped: statements
+            // whose Parse is still unanswered were never created.
+            for (auto i = pending_head_; i < pending_.size(); ++i)
+                if (pending_[i].z_index == z_seen_ && pending_[i].statement) prepared_.erase(pending_[i].statement);
+            break;
+        case protocol::msg::parameter_status:
+            if (auto ps = protocol::parse_parameter_status(f)) {
+                const ParamDefaults empty;
+                const auto& defaults = pool_.defaults() ? *pool_.defaults() : empty;
+                params_.set_literal(ps->name, ps->value, defaults);
+                if (client_) client_->params().set_literal(ps->name, ps->value, defaults);
+            }
+            break;
+        case protocol::msg::parse_complete:
+        case protocol::msg::close_complete:
+            if (internal_ > 0) break;
+            while (pending_head_ < pending_.size() && pending_[pending_head_].z_index < z_seen_) ++pending_head_;
+            if (pending_head_ < pending_.size() && pending_[pending_head_++].swallow) forward = false;
+            break;
+        case protocol::msg::copy_in_response:
+            copy_in_ = true;
+            break;
+        case protocol::msg::notification_response:
+            forward = dst != nullptr;
+            break;
+        default:
+            break;
+        }
+        if (forward) dst->append(raw);
+        in.consume(total);
+    }
+    if (closing()) return;
+    if (c && client_ == c) {
+        c->flush();
+        if (!release && c->over_high_watermark()) stop_reading();
+    }
+    if (release) {
+        c->detach();
+        client_ = nullptr;
+        pool_.release(*this);
+        c->resume();
+    }
+}
+
+// ---- teardown ----
+
+void Server::on_read_error(int status) {
+    if (state_ == ServerState::connecting || state_ == ServerState::login)
+        pool_.server_connect_failed(fmt::format("the node closed the connection during login: {}", uv_strerror(status)));
+    else
+        PGS_LOG(info, "pool {}: backend {} connection lost: {}", pool_.name(), be_pid_, uv_strerror(status));
+    close();
+}
+
+void Server::on_drained() {
+    if (client_ && client_->state() == ClientState::active && !client_->reading() && !client_->closing())
+        client_->start_reading();
+}
+
+void Server::on_close() {
+    if (Client* c = client_) {
+        client_ = nullptr;
+        const auto& nodes = worker().config().nodes;
+        auto node = static_cast<std::size_t>(pool_.node());
+        c->server_lost(node < nodes.size() ? nodes[node].name : std::string("?"));
+    }
+    pool_.server_closed(*this);
+}
+
+}  // namespace pgsteer::proxy

@@ -1,0 +1,198 @@
+// The worker loop: accepting clients, the inbox from other threads, the janitor, pools by key,
+// cancel forwarding, and the graceful stop.
+#include "proxy/worker.hpp"
+
+#include <random>
+
+#include "protocol/builder.hpp"
+#include "protocol/sqlstate.hpp"
+#include "proxy/client.hpp"
+#include "proxy/log.hpp"
+#include "proxy/pool.hpp"
+#include "proxy/proxy.hpp"
+#include "proxy/server.hpp"
+
+namespace pgsteer::proxy {
+
+namespace {
+
+constexpr std::uint64_t janitor_interval_ms = 100;
+
+// A one-shot connection that delivers a CancelRequest to a node and closes.
+struct CancelSender {
+    uv_tcp_t tcp{};
+    uv_connect_t connect{};
+    uv_write_t write{};
+    std::string packet;
+
+    static void send(uv_loop_t* loop, const std::string& host, std::uint16_t port, std::uint32_t pid,
+                     std::uint32_t key) {
+        sockaddr_storage addr{};
+        if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
+            uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr)) != 0)
+            return;
+        auto* c = new CancelSender;
+        protocol::put_cancel_request(c->packet, pid, key);
+        uv_tcp_init(loop, &c->tcp);
+        c->tcp.data = c;
+        c->connect.data = c;
+        c->write.data = c;
+        if (uv_tcp_connect(&c->connect, &c->tcp, reinterpret_cast<sockaddr*>(&addr), on_connect) != 0)
+            c->finish();
+    }
+    static void on_connect(uv_connect_t* req, int status) {
+        auto* c = static_cast<CancelSender*>(req->data);
+        if (status < 0) return c->finish();
+        uv_buf_t b = uv_buf_init(c->packet.data(), static_cast<unsigned>(c->packet.size()));
+        if (uv_write(&c->write, reinterpret_cast<uv_stream_t*>(&c->tcp), &b, 1,
+                     [](uv_write_t* w, int) { static_cast<CancelSender*>(w->data)->finish(); }) != 0)
+            c->finish();
+    }
+    void finish() {
+        uv_close(reinterpret_cast<uv_handle_t*>(&tcp),
+                 [](uv_handle_t* h) { delete static_cast<CancelSender*>(h->data); });
+    }
+};
+
+}  // namespace
+
+Worker::Worker(Proxy& proxy, int index, int listen_fd, conf::ConfigPtr config)
+    : proxy_(proxy), index_(index), listen_fd_(listen_fd), config_(std::move(config)) {
+    uv_loop_init(&loop_);
+    loop_.data = this;
+    uv_tcp_init(&loop_, &listener_);
+    listener_.data = this;
+    uv_timer_init(&loop_, &janitor_);
+    janitor_.data = this;
+    uv_async_init(&loop_, &async_, on_async);
+    async_.data = this;
+}
+
+Worker::~Worker() {
+    join();
+    uv_loop_close(&loop_);
+}
+
+void Worker::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+    uv_tcp_open(&listener_, listen_fd_);
+    if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 1024, on_connection); rc != 0)
+        PGS_LOG(error, "worker {}: listen failed: {}", index_, uv_strerror(rc));
+    uv_timer_start(&janitor_, on_janitor, janitor_interval_ms, janitor_interval_ms);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    // Drain close callbacks of anything closed in the last turn.
+    uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+void Worker::post(std::function<void(Worker&)> fn) {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_.push_back(std::move(fn));
+    }
+    uv_async_send(&async_);
+}
+
+void Worker::on_async(uv_async_t* a) {
+    auto* w = static_cast<Worker*>(a->data);
+    std::vector<std::function<void(Worker&)>> batch;
+    {
+        std::lock_guard lock(w->inbox_mutex_);
+        batch.swap(w->inbox_);
+    }
+    for (auto& fn : batch) fn(*w);
+}
+
+void Worker::on_connection(uv_stream_t* server, int status) {
+    auto* w = static_cast<Worker*>(server->data);
+    if (status < 0) return;
+    auto* c = new Client(*w);
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(c->tcp())) != 0) {
+        c->close();
+        return;
+    }
+    uv_tcp_nodelay(c->tcp(), 1);
+    c->start_reading();
+}
+
+int Worker::choose_node(const Client&) const { return 0; }
+
+Pool& Worker::pool_for(int node, const std::string& database, const std::string& user) {
+    auto& slot = pools_[{node, database, user}];
+    if (!slot) slot = std::make_unique<Pool>(*this, node, database, user);
+    return *slot;
+}
+
+std::uint32_t Worker::register_client(Client& c) {
+    std::uint32_t pid;
+    do {
+        pid = (static_cast<std::uint32_t>(index_) << 24) | (next_pid_++ & 0xffffff);
+    } while ((pid & 0xffffff) == 0 || clients_.contains(pid));
+    clients_[pid] = &c;
+    return pid;
+}
+
+void Worker::unregister_client(std::uint32_t pid) { clients_.erase(pid); }
+
+void Worker::cancel(std::uint32_t pid, std::uint32_t key) {
+    auto it = clients_.find(pid);
+    if (it == clients_.end() || it->second->key() != key) return;
+    Server* s = it->second->server();
+    if (!s) return;
+    PGS_LOG(info, "client {} {}@{}: cancel forwarded to backend {}", it->second->id(),
+            it->second->user(), it->second->database(), s->backend_pid());
+    CancelSender::send(&loop_, s->pool().node_host(), s->pool().node_port(), s->backend_pid(),
+                       s->backend_key());
+}
+
+void Worker::apply_config(conf::ConfigPtr config) { config_ = std::move(config); }
+
+void Worker::on_janitor(uv_timer_t* t) { static_cast<Worker*>(t->data)->janitor(); }
+
+void Worker::janitor() {
+    auto t = now();
+    // Clients may close during the walk: collect first.
+    std::vector<Client*> clients;
+    clients.reserve(clients_.size());
+    for (auto& [pid, c] : clients_) clients.push_back(c);
+    for (auto* c : clients) c->janitor(t);
+    for (auto& [key, pool] : pools_) pool->janitor(t);
+    if (stopping_) {
+        for (auto* c : clients) {
+            if (c->closing()) continue;
+            bool idle = c->state() != ClientState::active ||
+                        (c->server() && c->server()->quiet() && c->server()->txn_status() == 'I');
+            if (idle || t >= stop_deadline_)
+                c->fail("FATAL", protocol::sqlstate::admin_shutdown,
+                        "terminating connection due to administrator command");
+        }
+        if (clients_.empty() || t >= stop_deadline_ + 1000) finish_stop();
+    }
+}
+
+void Worker::begin_stop(std::uint64_t deadline_ms) {
+    if (stopping_) return;
+    stopping_ = true;
+    stop_deadline_ = deadline_ms;
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    PGS_LOG(info, "worker {}: stopping, {} client(s) left", index_, clients_.size());
+}
+
+void Worker::finish_stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    std::vector<Client*> clients;
+    for (auto& [pid, c] : clients_) clients.push_back(c);
+    for (auto* c : clients) c->close();
+    for (auto& [key, pool] : pools_) pool->close_all();
+    uv_close(reinterpret_cast<uv_handle_t*>(&janitor_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+}
+
+}  // namespace pgsteer::proxy

@@ -1,0 +1,85 @@
+// One worker: a thread running a libuv loop with its own SO_REUSEPORT listener, its clients,
+// its pools and one janitor timer. Other threads talk to it only through post() (cancel
+// requests, reload, stop), which wakes the loop with a uv_async_t.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include <uv.h>
+
+#include "conf/config.hpp"
+
+namespace pgsteer::proxy {
+
+class Client;
+class Pool;
+class Proxy;
+
+class Worker {
+public:
+    Worker(Proxy& proxy, int index, int listen_fd, conf::ConfigPtr config);
+    ~Worker();
+
+    void start();   // spawns the thread
+    void join();
+
+    // Thread-safe: runs fn on this worker's loop thread.
+    void post(std::function<void(Worker&)> fn);
+
+    uv_loop_t* loop() { return &loop_; }
+    int index() const { return index_; }
+    Proxy& proxy() { return proxy_; }
+    const conf::Config& config() const { return *config_; }
+    std::uint64_t now() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
+    bool stopping() const { return stopping_; }
+
+    // The node a client's next transaction goes to. One node for now; the routing module
+    // (ClusterView + classifier) plugs in here.
+    int choose_node(const Client& client) const;
+    Pool& pool_for(int node, const std::string& database, const std::string& user);
+
+    // Client registry for BackendKeyData / CancelRequest; pids encode the worker index.
+    std::uint32_t register_client(Client& c);
+    void unregister_client(std::uint32_t pid);
+    void cancel(std::uint32_t pid, std::uint32_t key);   // on this worker's thread
+
+    void apply_config(conf::ConfigPtr config);
+    void begin_stop(std::uint64_t deadline_ms);
+
+private:
+    void run();
+    static void on_connection(uv_stream_t* server, int status);
+    static void on_async(uv_async_t* a);
+    static void on_janitor(uv_timer_t* t);
+    void janitor();
+    void finish_stop();
+
+    Proxy& proxy_;
+    int index_;
+    int listen_fd_;
+    conf::ConfigPtr config_;
+    uv_loop_t loop_{};
+    uv_tcp_t listener_{};
+    uv_timer_t janitor_{};
+    uv_async_t async_{};
+    std::thread thread_;
+    std::mutex inbox_mutex_;
+    std::vector<std::function<void(Worker&)>> inbox_;
+    std::unordered_map<std::uint32_t, Client*> clients_;
+    std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
+    std::uint32_t next_pid_ = 1;
+    bool stopping_ = false;
+    bool stopped_ = false;
+    std::uint64_t stop_deadline_ = 0;
+};
+
+}  // namespace pgsteer::proxy

@@ -1,0 +1,37 @@
+# Real drivers through pgsteer: asyncpg prepared statements, binary results and 300 concurrent
+# connections; psycopg2 parameters and COPY. Argument: the pgsteer port. Exits non-zero on a failure.
+import asyncio, io, sys
+
+import asyncpg
+import psycopg2
+port = int(sys.argv[1])
+async def main():
+    c = await asyncpg.connect(host='127.0.0.1', port=port, user='app', password='app', database='app')
+    for i in range(3):
+        st = await c.prepare('select $1::int + 1, inet_server_port()')
+        row = await st.fetchrow(i)
+        assert row[0] == i + 1, row
+    # Binary results: asyncpg decodes bigint/numeric/bytea in binary format.
+    assert await c.fetchval('select count(*) from pgbench_accounts where aid < $1', 100) == 99
+    assert await c.fetchval("select '\\x0102'::bytea") == b'\x01\x02'
+    async def one(i):
+        r = await asyncpg.connect(host='127.0.0.1', port=port, user='app', password='app', database='app')
+        v = await r.fetchval('select $1::int', i)
+        await r.close()
+        return v
+    clients = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    vals = await asyncio.gather(*[one(i) for i in range(clients)])
+    assert sum(vals) == sum(range(clients))
+    await c.close()
+asyncio.run(main())
+c = psycopg2.connect(host='127.0.0.1', port=port, user='app', password='app', dbname='app')
+c.autocommit = True
+cur = c.cursor()
+cur.execute("select %s::int * 2", (21,))
+assert cur.fetchone() == (42,)
+cur.execute("create table if not exists driver_copy(a int)")
+cur.execute("truncate driver_copy")
+cur.copy_from(io.StringIO("".join(f"{i}\n" for i in range(1000))), "driver_copy")
+cur.execute("select count(*), sum(a) from driver_copy")
+assert cur.fetchone() == (1000, 499500)
+print("drivers ok")
