@@ -164,10 +164,11 @@ public:
         return text_.substr(start, pos_ - start);
     }
 
-    // The rest of the text without surrounding spaces and trailing semicolons.
+    // The rest of the text without surrounding whitespace and trailing semicolons; comments
+    // stay (a routing hint is one).
     std::string_view rest() {
-        skip_space();
         auto r = text_.substr(pos_);
+        while (!r.empty() && is_space(r.front())) r.remove_prefix(1);
         while (!r.empty() && (is_space(r.back()) || r.back() == ';')) r.remove_suffix(1);
         pos_ = text_.size();
         return r;
@@ -201,7 +202,7 @@ std::string command_list() {
         list += c.syntax;
         first = false;
     }
-    return list + ".";
+    return list;
 }
 
 ParseResult fail(std::string message, bool list_commands = false) {
@@ -232,7 +233,8 @@ ParseResult finish(const CommandSpec& spec, Cursor& in) {
     case Argument::client_id: {
         const auto digits = in.digits();
         const auto* end = digits.data() + digits.size();
-        if (digits.empty() || std::from_chars(digits.data(), end, cmd.client_id).ptr != end)
+        const auto [ptr, ec] = std::from_chars(digits.data(), end, cmd.client_id);
+        if (digits.empty() || ec != std::errc() || ptr != end)
             return fail("KILL takes a client id, a number from SHOW CLIENTS");
         break;
     }

@@ -34,7 +34,7 @@ constexpr std::array nodes_columns{
     col::int8("last_probe_ms"), col::int8("repmgr_node_id"),
 };
 
-void nodes_rows(std::string& out, const Command&, const Snapshot& s) {
+void nodes_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     int index = 0;
     for (const auto& n : nodes_of(s)) {
@@ -63,7 +63,7 @@ constexpr std::array pool_nodes_columns{
 // pgpool's "status" is whether it uses the node: down when pgsteer sends it nothing at all.
 bool attached(NodeState s) { return s == NodeState::up || s == NodeState::lagged || s == NodeState::stalled; }
 
-void pool_nodes_rows(std::string& out, const Command&, const Snapshot& s) {
+void pool_nodes_rows(Rows& out, const Command&, const Snapshot& s) {
     const auto& nodes = nodes_of(s);
     double total_weight = 0;
     for (const auto& n : nodes) total_weight += n.weight > 0 ? n.weight : 0;
@@ -73,13 +73,14 @@ void pool_nodes_rows(std::string& out, const Command&, const Snapshot& s) {
         const bool is_primary = index == s.view->primary;
         const auto counters = s.counters(index);
         const double share = total_weight > 0 && n.weight > 0 ? n.weight / total_weight : 0.0;
-        const bool streaming = n.role == Role::standby && !n.upstream.empty() && n.state != NodeState::down;
+        const bool streaming = n.role == Role::standby && !n.upstream.empty() &&
+                               (n.state == NodeState::up || n.state == NodeState::lagged);
         row.int8(index).text(n.host).int8(n.port);
         row.text(attached(n.state) ? "up" : "down").text(n.state == NodeState::down ? "down" : "up");
-        row.text(fmt::format("{:.6f}", share));   // pgpool prints the share with %f
+        row.float8(share, 6);   // pgpool prints the share with %f
         row.text(is_primary ? "primary" : "standby").text(name(n.role));
         row.int8(counters.reads_routed);
-        row.text(n.serves_reads() && n.weight > 0 ? "true" : "false");
+        row.boolean(n.serves_reads() && n.weight > 0, true);
         row.int8(is_primary ? 0 : n.lag_bytes);
         row.text(streaming ? "streaming" : "").text("");
         row.timestamptz(counters.last_status_change);
@@ -97,7 +98,7 @@ constexpr std::array pools_columns{
     col::int8("pool_size"), col::boolean("paused"),
 };
 
-void pools_rows(std::string& out, const Command&, const Snapshot& s) {
+void pools_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     for (const auto& p : merge_pools(s.pools)) {
         row.text(p.database).text(p.user).text_or_null(s.node_name(p.node));
@@ -119,7 +120,7 @@ constexpr std::array clients_columns{
     col::int8("worker"), col::boolean("tls"),
 };
 
-void clients_rows(std::string& out, const Command&, const Snapshot& s) {
+void clients_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     for (const auto& c : s.clients) {
         row.int8(c.id).text(c.user).text(c.database).text(c.addr).int8(c.port).text(name(c.state));
@@ -137,7 +138,7 @@ constexpr std::array servers_columns{
     col::int8("prepared_statements"), col::boolean("tls"),
 };
 
-void servers_rows(std::string& out, const Command&, const Snapshot& s) {
+void servers_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     for (const auto& v : s.servers) {
         row.int8(v.id).text_or_null(s.node_name(v.node)).text(v.user).text(v.database);
@@ -171,7 +172,7 @@ std::string reasons_text(const DatabaseStats& st) {
     return text;
 }
 
-void stats_rows(std::string& out, const Command&, const Snapshot& s) {
+void stats_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     for (const auto& st : merge_stats(s.stats)) {
         row.text(st.database).int8(st.xact_count).int8(st.query_count).int8(st.bytes_received);
@@ -191,7 +192,7 @@ constexpr std::array config_columns{
     col::text("key"), col::text("value"), col::text("default"), col::boolean("reloadable"),
 };
 
-void config_rows(std::string& out, const Command&, const Snapshot& s) {
+void config_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     for (const auto& e : s.config) {
         row.text(e.key).text(e.value).text(e.default_value).boolean(e.reloadable);
@@ -201,14 +202,14 @@ void config_rows(std::string& out, const Command&, const Snapshot& s) {
 
 constexpr std::array version_columns{col::text("version")};
 
-void version_rows(std::string& out, const Command&, const Snapshot& s) {
+void version_rows(Rows& out, const Command&, const Snapshot& s) {
     Row row;
     row.text(s.version).put(out);
 }
 
 constexpr std::array lists_columns{col::text("list"), col::int8("items")};
 
-void lists_rows(std::string& out, const Command&, const Snapshot& s) {
+void lists_rows(Rows& out, const Command&, const Snapshot& s) {
     const auto& l = s.lists;
     const std::pair<std::string_view, std::uint64_t> items[] = {
         {"free_clients", l.free_clients}, {"used_clients", l.used_clients},
@@ -222,7 +223,7 @@ void lists_rows(std::string& out, const Command&, const Snapshot& s) {
 
 constexpr std::array help_columns{col::text("command"), col::text("description")};
 
-void help_rows(std::string& out, const Command&, const Snapshot&) {
+void help_rows(Rows& out, const Command&, const Snapshot&) {
     Row row;
     for (const auto& c : commands()) row.text(c.syntax).text(c.description).put(out);
 }
@@ -233,7 +234,7 @@ constexpr std::array route_columns{
     col::text("kind"), col::text("reason"), col::text("detail"), col::text("target"), col::text("node"),
 };
 
-void route_rows(std::string& out, const Command&, const Snapshot& s) {
+void route_rows(Rows& out, const Command&, const Snapshot& s) {
     const auto& r = s.route;
     Row row;
     row.text(r.kind).text(r.reason).text_or_null(r.detail).text(r.target).text_or_null(s.node_name(r.node));
@@ -243,7 +244,7 @@ void route_rows(std::string& out, const Command&, const Snapshot& s) {
 struct ResultSet {
     CommandKind kind;
     std::span<const ColumnDesc> columns;
-    void (*rows)(std::string&, const Command&, const Snapshot&);
+    void (*rows)(Rows&, const Command&, const Snapshot&);
 };
 
 const std::array result_sets{
@@ -268,15 +269,25 @@ const ResultSet* result_set(CommandKind kind) {
 
 }  // namespace
 
-void render_description(std::string& out, const Command& command) {
+std::size_t column_count(CommandKind kind) {
+    const auto* r = result_set(kind);
+    return r ? r->columns.size() : 0;
+}
+
+void render_description(std::string& out, const Command& command, std::span<const std::int16_t> formats) {
     if (const auto* r = result_set(command.kind))
-        protocol::put_row_description(out, r->columns);
+        put_row_description(out, r->columns, formats);
     else
         protocol::put_no_data(out);
 }
 
-void render_rows(std::string& out, const Command& command, const Snapshot& snapshot) {
-    if (const auto* r = result_set(command.kind)) r->rows(out, command, snapshot);
+void render_rows(std::string& out, const Command& command, const Snapshot& snapshot,
+                 std::span<const std::int16_t> formats) {
+    if (const auto* r = result_set(command.kind)) {
+        Rows rows;
+        r->rows(rows, command, snapshot);
+        for (const auto& row : rows) put_data_row(out, row, formats);
+    }
     protocol::put_command_complete(out, spec(command.kind).tag);
 }
 

@@ -7,6 +7,7 @@
 #include "admin/snapshot.hpp"
 #include "conf/diff.hpp"
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,9 +21,15 @@ namespace pgsteer::admin {
 void render(std::string& out, const Command& command, const Snapshot& snapshot);
 
 // The two halves of render(), for the extended protocol: Describe answers with the first
-// (NoData for a command without rows), Execute with the second.
-void render_description(std::string& out, const Command& command);
-void render_rows(std::string& out, const Command& command, const Snapshot& snapshot);
+// (NoData for a command without rows), Execute with the second. formats are the result format
+// codes of Bind (see format_of in admin/row.hpp): binary columns are encoded as PostgreSQL's
+// send functions do, so drivers that ask for binary (asyncpg) read them too.
+void render_description(std::string& out, const Command& command, std::span<const std::int16_t> formats = {});
+void render_rows(std::string& out, const Command& command, const Snapshot& snapshot,
+                 std::span<const std::int16_t> formats = {});
+
+// Columns of the command's result set; 0 for a command without rows.
+std::size_t column_count(CommandKind kind);
 
 // What a control command did, as the proxy reports it.
 struct Outcome {

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <tuple>
 #include <toml++/toml.h>
 
 namespace pgsteer::conf {
@@ -80,7 +82,7 @@ std::vector<std::string> section_names() {
 
 class Loader {
 public:
-    Loader(std::string_view source_name) : file_(source_name) {
+    explicit Loader(std::string_view source_name) : file_(source_name) {
         std::error_code ec;
         const fs::path absolute = fs::absolute(fs::path(file_), ec);
         config_.path = file_.empty() || ec ? file_ : absolute.string();
@@ -99,9 +101,12 @@ public:
         check_nodes();
         check_tls();
         check_auth();
-        // Tables iterate in key order; people read errors in file order. Errors with no place last.
-        std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
-            const auto rank = [](const ConfigError& e) { return std::pair(e.line == 0 ? INT32_MAX : e.line, e.column); };
+        // Tables iterate in key order; people read errors in file order: this file's by line,
+        // then those with no place, then the users file's.
+        std::stable_sort(errors_.begin(), errors_.end(), [this](const ConfigError& a, const ConfigError& b) {
+            const auto rank = [this](const ConfigError& e) {
+                return std::tuple(e.file != file_, e.line == 0 ? std::numeric_limits<int>::max() : e.line, e.column);
+            };
             return rank(a) < rank(b);
         });
         if (!errors_.empty()) {

@@ -244,23 +244,22 @@ void Monitor::Impl::publish(ClusterView view) {
         std::lock_guard lock(published_mutex);
         current.store(after);
     }
-    published.notify_all();
-    if (!significant_change(*before, *after)) {
-        return;
-    }
-    fmt::print(stderr, "pgsteer health: {}\n", describe_change(*before, *after));
-    std::vector<ChangeCallback> to_call;
-    {
-        std::lock_guard lock(requests_mutex);
-        to_call = callbacks;
-    }
-    for (const auto& callback : to_call) {
-        try {
-            callback(before, after);
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "pgsteer health: a cluster change callback failed: {}\n", e.what());
+    if (significant_change(*before, *after)) {
+        fmt::print(stderr, "pgsteer health: {}\n", describe_change(*before, *after));
+        std::vector<ChangeCallback> to_call;
+        {
+            std::lock_guard lock(requests_mutex);
+            to_call = callbacks;
+        }
+        for (const auto& callback : to_call) {
+            try {
+                callback(before, after);
+            } catch (const std::exception& e) {
+                fmt::print(stderr, "pgsteer health: a cluster change callback failed: {}\n", e.what());
+            }
         }
     }
+    published.notify_all();  // after the callbacks: whoever waited sees their effects too
 }
 
 const std::vector<RepmgrNodeRow>* Monitor::Impl::primary_metadata() const {

@@ -37,8 +37,9 @@ public:
     // Any thread. A reloaded config: nodes added or removed, weights, health settings.
     void update_config(conf::ConfigPtr config);
 
-    // Waits until `predicate` holds for a published view; false after `timeout`. For tests and
-    // startup, never for the data path.
+    // Waits until `predicate` holds for a published view; false after `timeout`. When it
+    // returns true, the on_change callbacks for that view have run. For tests and startup,
+    // never for the data path.
     bool wait_for(const std::function<bool(const ClusterView&)>& predicate, std::chrono::milliseconds timeout) const;
 
 private:

@@ -236,9 +236,10 @@ void NodeProbe::disconnect() {
 
 void NodeProbe::on_socket(uv_poll_t* handle, int status, int events) {
     auto* self = static_cast<NodeProbe*>(handle->data);
+    // libuv turns POLLERR (a refused connect, a reset) into UV_EBADF: let libpq look at the
+    // socket itself, so the error names the real cause and the retry rules apply.
     if (status < 0) {
-        self->fail_or_retry(fmt::format("socket error: {}", uv_strerror(status)));
-        return;
+        events = UV_READABLE;
     }
     switch (self->phase_) {
     case Phase::connecting:
@@ -254,7 +255,11 @@ void NodeProbe::on_socket(uv_poll_t* handle, int status, int events) {
             }
         }
         if ((events & UV_READABLE) != 0) {
+            const PGconn* before = self->conn_;
             self->read();
+            if (status < 0 && self->conn_ == before && self->busy()) {
+                self->watch(UV_READABLE, false);  // libuv stopped the handle on POLLERR
+            }
         }
         return;
     case Phase::idle:

@@ -389,6 +389,16 @@ std::optional<CopyResponse> parse_copy_response(const Frame& f) {
     return finish(r, std::move(c));
 }
 
+std::optional<FunctionCallResponse> parse_function_call_response(const Frame& f) {
+    if (f.type != msg::function_call_response) return std::nullopt;
+    Reader r(f.body);
+    FunctionCallResponse v;
+    const std::int32_t len = r.i32();
+    if (len < -1) return std::nullopt;
+    if (len >= 0) v.result = r.bytes(static_cast<std::size_t>(len));
+    return finish(r, v);
+}
+
 std::optional<NegotiateProtocolVersion> parse_negotiate_protocol_version(const Frame& f) {
     if (f.type != msg::negotiate_protocol_version) return std::nullopt;
     Reader r(f.body);

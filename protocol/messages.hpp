@@ -250,6 +250,11 @@ struct CopyResponse {
 };
 std::optional<CopyResponse> parse_copy_response(const Frame&);
 
+struct FunctionCallResponse {
+    std::optional<std::span<const std::uint8_t>> result;   // nullopt = NULL
+};
+std::optional<FunctionCallResponse> parse_function_call_response(const Frame&);
+
 struct NegotiateProtocolVersion {
     std::uint32_t newest_minor = 0;
     std::vector<std::string_view> unsupported_options;

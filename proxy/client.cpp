@@ -175,7 +175,7 @@ void Client::start_auth() {
     } else {
         std::optional<protocol::ScramVerifier> verifier;
         if (entry && entry->kind == conf::SecretKind::scram) verifier = protocol::parse_scram_verifier(entry->secret);
-        else if (entry) verifier = protocol::make_scram_verifier(entry->secret);
+        else if (entry) verifier = worker().verifier_for(user_, entry->secret);
         scram_ = std::make_unique<protocol::ScramServer>(
             verifier ? protocol::ScramServer(*verifier) : protocol::ScramServer::mock(user_));
         protocol::put_authentication_sasl(out());

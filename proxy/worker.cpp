@@ -151,7 +151,19 @@ void Worker::cancel(std::uint32_t pid, std::uint32_t key) {
                        s->backend_key());
 }
 
-void Worker::apply_config(conf::ConfigPtr config) { config_ = std::move(config); }
+const protocol::ScramVerifier& Worker::verifier_for(const std::string& user, const std::string& password) {
+    std::string key = user;
+    key += '\0';
+    key += password;
+    auto it = verifiers_.find(key);
+    if (it == verifiers_.end()) it = verifiers_.emplace(std::move(key), protocol::make_scram_verifier(password)).first;
+    return it->second;
+}
+
+void Worker::apply_config(conf::ConfigPtr config) {
+    config_ = std::move(config);
+    verifiers_.clear();
+}
 
 void Worker::on_janitor(uv_timer_t* t) { static_cast<Worker*>(t->data)->janitor(); }
 

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "conf/config.hpp"
+#include "protocol/scram.hpp"
 
 namespace pgsteer::proxy {
 
@@ -52,6 +53,9 @@ public:
     void unregister_client(std::uint32_t pid);
     void cancel(std::uint32_t pid, std::uint32_t key);   // on this worker's thread
 
+    // The SCRAM verifier for a plaintext secret, derived once (PBKDF2 is the cost of a login).
+    const protocol::ScramVerifier& verifier_for(const std::string& user, const std::string& password);
+
     void apply_config(conf::ConfigPtr config);
     void begin_stop(std::uint64_t deadline_ms);
 
@@ -76,6 +80,7 @@ private:
     std::vector<std::function<void(Worker&)>> inbox_;
     std::unordered_map<std::uint32_t, Client*> clients_;
     std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
+    std::unordered_map<std::string, protocol::ScramVerifier> verifiers_;   // user NUL password
     std::uint32_t next_pid_ = 1;
     bool stopping_ = false;
     bool stopped_ = false;

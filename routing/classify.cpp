@@ -48,14 +48,24 @@ Verdict verdict(Kind k, Reason r, std::string_view detail = {}) {
 
 char lower(char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch; }
 
+// First letters of the words keyword_effects() acts on: for, into, insert, update, delete, merge,
+// case, begin, end, pg_temp. Most identifiers are skipped without a call.
+bool may_be_keyword(char first) {
+    constexpr std::uint32_t letters = (1u << ('b' - 'a')) | (1u << ('c' - 'a')) | (1u << ('d' - 'a')) |
+                                      (1u << ('e' - 'a')) | (1u << ('f' - 'a')) | (1u << ('i' - 'a')) |
+                                      (1u << ('m' - 'a')) | (1u << ('p' - 'a')) | (1u << ('u' - 'a'));
+    const auto c = static_cast<unsigned>(static_cast<unsigned char>(first) | 0x20u) - 'a';
+    return c < 26 && ((letters >> c) & 1u) != 0;
+}
+
 bool temp_schema(const Token& t) {
-    if (t.kind == TokenKind::quoted_ident) return t.text == "\"pg_temp\"";
-    if (t.kind != TokenKind::word || t.text.size() < 7) return false;
-    if (!Token{TokenKind::word, t.text.substr(0, 7)}.is("pg_temp")) return false;
+    if (t.kind == TokenKind::quoted_ident) return t.text() == "\"pg_temp\"";
+    if (t.kind != TokenKind::word || t.text().size() < 7) return false;
+    if (!Token{TokenKind::word, t.text().substr(0, 7)}.is("pg_temp")) return false;
     // pg_temp, or a backend's own pg_temp_N
-    if (t.text.size() == 7) return true;
-    if (t.text[7] != '_' || t.text.size() == 8) return false;
-    for (char ch : t.text.substr(8)) {
+    if (t.text().size() == 7) return true;
+    if (t.text()[7] != '_' || t.text().size() == 8) return false;
+    for (char ch : t.text().substr(8)) {
         if (ch < '0' || ch > '9') return false;
     }
     return true;
@@ -85,15 +95,19 @@ public:
     bool backslash_in_plain_string() const { return lx_.saw_backslash_in_plain_string(); }
 
 private:
+    // The current token and the three before it live in a ring: advancing writes one token and
+    // copies none (copying them was a third of the classifier's time).
+    const Token& tok() const { return ring_[at_ & 3]; }
+    const Token& prev() const { return ring_[(at_ - 1) & 3]; }
+    const Token& prev2() const { return ring_[(at_ - 2) & 3]; }
+    const Token& prev3() const { return ring_[(at_ - 3) & 3]; }
     void advance() {
-        prev3_ = prev2_;
-        prev2_ = prev_;
-        prev_ = tok_;
-        tok_ = lx_.next();
-        if (tok_.kind == TokenKind::error) lex_error_ = true;
+        ++at_;
+        ring_[at_ & 3] = lx_.next();
+        if (ring_[at_ & 3].kind == TokenKind::error) lex_error_ = true;
     }
     bool at_end() const {
-        switch (tok_.kind) {
+        switch (tok().kind) {
             case TokenKind::end:
             case TokenKind::error:
                 return true;
@@ -107,16 +121,16 @@ private:
     }
     std::string_view span(const Token& from, const Token& to) const {
         const std::string_view src = lx_.source();
-        const auto begin = static_cast<std::size_t>(from.text.data() - src.data());
-        const auto end = static_cast<std::size_t>(to.text.data() + to.text.size() - src.data());
+        const auto begin = static_cast<std::size_t>(from.text().data() - src.data());
+        const auto end = static_cast<std::size_t>(to.text().data() + to.text().size() - src.data());
         return src.substr(begin, end - begin);
     }
     // Consumes the rest of the statement; returns its text (empty when nothing is left).
     std::string_view rest() {
         if (at_end()) return {};
-        const Token first = tok_;
+        const Token first = tok();
         while (!at_end()) advance();
-        return span(first, prev_);
+        return span(first, prev());
     }
 
     Verdict statement();
@@ -141,7 +155,8 @@ private:
     Lexer lx_;
     const FunctionPolicy& functions_;
     Classification& out_;
-    Token tok_, prev_, prev2_, prev3_;
+    std::array<Token, 4> ring_{};
+    unsigned at_ = 0;
     int stop_depth_ = no_stop;
     int atomic_ = 0;         // BEGIN ATOMIC … END nesting of a SQL-standard function body
     bool routine_ = false;   // inside CREATE FUNCTION / PROCEDURE, where BEGIN ATOMIC may start
@@ -150,18 +165,18 @@ private:
 
 Verdict Parser::scan(Verdict v) {
     while (!at_end()) {
-        switch (tok_.kind) {
+        switch (tok().kind) {
             case TokenKind::word:
-                if (prev_.kind != TokenKind::dot) keyword_effects(v);
+                if (prev().kind != TokenKind::dot && may_be_keyword(*tok().data)) keyword_effects(v);
                 break;
             case TokenKind::quoted_ident:
-                if (temp_schema(tok_) && lx_.peek().kind == TokenKind::dot) {
+                if (temp_schema(tok()) && lx_.peek().kind == TokenKind::dot) {
                     v.creates_temp = true;
-                    raise(v, Kind::pin_session, Reason::temp_table, tok_.text);
+                    raise(v, Kind::pin_session, Reason::temp_table, tok().text());
                 }
                 break;
             case TokenKind::lparen:
-                if (prev_.kind == TokenKind::word || prev_.kind == TokenKind::quoted_ident) call_effects(v);
+                if (prev().kind == TokenKind::word || prev().kind == TokenKind::quoted_ident) call_effects(v);
                 break;
             default:
                 break;
@@ -172,8 +187,8 @@ Verdict Parser::scan(Verdict v) {
 }
 
 void Parser::keyword_effects(Verdict& v) {
-    const Token t = tok_;
-    switch (t.text.size()) {
+    const Token& t = tok();  // stays valid: the ring keeps it for three more tokens
+    switch (t.text().size()) {
         case 3:
             if (t.is("for")) {
                 // FOR UPDATE | SHARE | NO KEY UPDATE | KEY SHARE; FOR elsewhere (substring, triggers,
@@ -195,7 +210,7 @@ void Parser::keyword_effects(Verdict& v) {
             break;
         case 4:
             if (t.is("into")) {
-                if (prev_.is("insert") || prev_.is("merge")) break;
+                if (prev().is("insert") || prev().is("merge")) break;
                 raise(v, Kind::write, Reason::select_into);
                 Lexer ahead = lx_;
                 for (Token n = ahead.next(); n.kind == TokenKind::word; n = ahead.next()) {
@@ -212,7 +227,7 @@ void Parser::keyword_effects(Verdict& v) {
             break;
         case 5:
             if (t.is("merge")) {
-                raise(v, Kind::write, prev_.kind == TokenKind::lparen ? Reason::writable_cte : Reason::dml, "MERGE");
+                raise(v, Kind::write, prev().kind == TokenKind::lparen ? Reason::writable_cte : Reason::dml, "MERGE");
             } else if (t.is("begin") && routine_ && lx_.peek().is("atomic")) {
                 ++atomic_;
             }
@@ -221,13 +236,13 @@ void Parser::keyword_effects(Verdict& v) {
             if (t.is("insert") || t.is("update") || t.is("delete")) {
                 // A column may be named like these (they are unreserved): that costs a read on the
                 // primary, never a write on a standby.
-                raise(v, Kind::write, prev_.kind == TokenKind::lparen ? Reason::writable_cte : Reason::dml, t.text);
+                raise(v, Kind::write, prev().kind == TokenKind::lparen ? Reason::writable_cte : Reason::dml, t.text());
             }
             break;
         default:
             if (temp_schema(t) && lx_.peek().kind == TokenKind::dot) {
                 v.creates_temp = true;
-                raise(v, Kind::pin_session, Reason::temp_table, t.text);
+                raise(v, Kind::pin_session, Reason::temp_table, t.text());
             }
             break;
     }
@@ -235,7 +250,7 @@ void Parser::keyword_effects(Verdict& v) {
 
 // Appends one name part, unquoted and lower-cased, truncated as the server does.
 std::size_t put_name(char* buf, std::size_t at, const Token& t) {
-    std::string_view s = t.text;
+    std::string_view s = t.text();
     const bool quoted = t.kind == TokenKind::quoted_ident;
     if (quoted) s = s.substr(1, s.size() - 2);
     std::size_t written = 0;
@@ -246,23 +261,43 @@ std::size_t put_name(char* buf, std::size_t at, const Token& t) {
     return at + written;
 }
 
+// Reserved and column-name keywords that precede '(' in SQL syntax: PostgreSQL allows no
+// function by these names unquoted, so there is nothing to look up.
+bool syntax_before_paren(const Token& t) {
+    if (t.kind != TokenKind::word) return false;
+    switch (t.size) {
+        case 2: return t.is("in") || t.is("as") || t.is("on") || t.is("or");
+        case 3: return t.is("and") || t.is("not") || t.is("any") || t.is("all") || t.is("row");
+        case 4: return t.is("from") || t.is("some") || t.is("when") || t.is("then") || t.is("else") ||
+                       t.is("cast") || t.is("with");
+        case 5: return t.is("where") || t.is("using") || t.is("array") || t.is("least") || t.is("union");
+        case 6: return t.is("values") || t.is("exists") || t.is("select") || t.is("nullif");
+        case 7: return t.is("lateral");
+        case 8: return t.is("coalesce") || t.is("greatest");
+        default: return false;
+    }
+}
+
 void Parser::call_effects(Verdict& v) {
-    const Token& name = prev_;
-    if (name.kind == TokenKind::quoted_ident && name.text.size() < 2) return;
-    const bool qualified = prev2_.kind == TokenKind::dot &&
-                           (prev3_.kind == TokenKind::word || prev3_.kind == TokenKind::quoted_ident);
+    const Token& name = prev();
+    if (v.kind == Kind::pin_session || syntax_before_paren(name)) return;
+    if (name.kind == TokenKind::quoted_ident && name.size < 2) return;
+    const bool qualified = prev2().kind == TokenKind::dot &&
+                           (prev3().kind == TokenKind::word || prev3().kind == TokenKind::quoted_ident);
     std::array<char, 2 * max_identifier + 1> buf;
     std::size_t len = 0;
     if (qualified) {
-        len = put_name(buf.data(), 0, prev3_);
+        len = put_name(buf.data(), 0, prev3());
         buf[len++] = '.';
     }
     const std::size_t name_at = len;
     len = put_name(buf.data(), len, name);
     const std::string_view full(buf.data(), len);
     const std::string_view bare = full.substr(name_at);
-    const std::string_view shown = qualified ? span(prev3_, name) : name.text;
-    switch (functions_.effect(full, bare)) {
+    const std::string_view shown = qualified ? span(prev3(), name) : name.text();
+    // A write can still become a pin, and only built-ins pin.
+    const FunctionEffect effect = v.kind == Kind::write ? builtin_effect(bare) : functions_.effect(full, bare);
+    switch (effect) {
         case FunctionEffect::none:
             break;
         case FunctionEffect::builtin:
@@ -284,12 +319,12 @@ void Parser::call_effects(Verdict& v) {
 
 Verdict Parser::statement() {
     if (at_end()) return verdict(Kind::read, Reason::empty);
-    if (tok_.kind == TokenKind::lparen) return scan(verdict(Kind::read, Reason::select));
-    if (tok_.kind != TokenKind::word) return scan(verdict(Kind::write, Reason::unknown, tok_.text));
-    const Token first = tok_;
+    if (tok().kind == TokenKind::lparen) return scan(verdict(Kind::read, Reason::select));
+    if (tok().kind != TokenKind::word) return scan(verdict(Kind::write, Reason::unknown, tok().text()));
+    const Token first = tok();
     auto then_scan = [&](Kind k, Reason r) {
         advance();
-        return scan(verdict(k, r, first.text));
+        return scan(verdict(k, r, first.text()));
     };
     if (first.is("select") || first.is("with") || first.is("values") || first.is("table")) {
         return scan(verdict(Kind::read, Reason::select));
@@ -301,10 +336,10 @@ Verdict Parser::statement() {
     if (first.is("begin") || first.is("start")) return begin();
     if (first.is("commit") || first.is("end") || first.is("rollback") || first.is("abort")) {
         advance();
-        if (tok_.is("prepared")) return scan(verdict(Kind::write, Reason::two_phase, first.text));
+        if (tok().is("prepared")) return scan(verdict(Kind::write, Reason::two_phase, first.text()));
         const bool rollback = first.is("rollback") || first.is("abort");
-        if (tok_.is("work") || tok_.is("transaction")) advance();
-        if (rollback && tok_.is("to")) return scan(verdict(Kind::read, Reason::savepoint));
+        if (tok().is("work") || tok().is("transaction")) advance();
+        if (rollback && tok().is("to")) return scan(verdict(Kind::read, Reason::savepoint));
         Verdict v = verdict(Kind::transaction_end, rollback ? Reason::rollback : Reason::commit);
         v.rollback = rollback;
         rest();
@@ -336,7 +371,7 @@ Verdict Parser::statement() {
     if (first.is("notify")) return then_scan(Kind::write, Reason::notify);
     if (first.is("prepare")) {
         advance();
-        if (tok_.is("transaction")) return scan(verdict(Kind::write, Reason::two_phase, first.text));
+        if (tok().is("transaction")) return scan(verdict(Kind::write, Reason::two_phase, first.text()));
         return scan(verdict(Kind::pin_session, Reason::prepare));
     }
     if (first.is("execute")) return then_scan(Kind::write, Reason::execute);
@@ -349,17 +384,17 @@ Verdict Parser::explain() {
     advance();
     bool analyze = false;
     const Token after = lx_.peek();
-    const bool options = tok_.kind == TokenKind::lparen && after.kind == TokenKind::word && !after.is("select") &&
+    const bool options = tok().kind == TokenKind::lparen && after.kind == TokenKind::word && !after.is("select") &&
                          !after.is("values") && !after.is("with") && !after.is("table");
     if (options) {
         const int list_depth = lx_.depth();
         advance();
-        while (!at_end() && !(tok_.kind == TokenKind::rparen && lx_.depth() < list_depth)) {
-            if ((tok_.is("analyze") || tok_.is("analyse")) &&
-                (prev_.kind == TokenKind::lparen || prev_.kind == TokenKind::comma)) {
+        while (!at_end() && !(tok().kind == TokenKind::rparen && lx_.depth() < list_depth)) {
+            if ((tok().is("analyze") || tok().is("analyse")) &&
+                (prev().kind == TokenKind::lparen || prev().kind == TokenKind::comma)) {
                 advance();
-                const bool bare = tok_.kind == TokenKind::comma || tok_.kind == TokenKind::rparen;
-                const std::optional<bool> value = bare ? std::optional<bool>(true) : guc_bool(tok_.text);
+                const bool bare = tok().kind == TokenKind::comma || tok().kind == TokenKind::rparen;
+                const std::optional<bool> value = bare ? std::optional<bool>(true) : guc_bool(tok().text());
                 analyze = value.value_or(true);  // the server rejects other values; assume the worse
                 continue;
             }
@@ -367,8 +402,8 @@ Verdict Parser::explain() {
         }
         if (!at_end()) advance();
     } else {
-        while (tok_.is("analyze") || tok_.is("analyse") || tok_.is("verbose")) {
-            analyze = analyze || !tok_.is("verbose");
+        while (tok().is("analyze") || tok().is("analyse") || tok().is("verbose")) {
+            analyze = analyze || !tok().is("verbose");
             advance();
         }
     }
@@ -386,19 +421,19 @@ Verdict Parser::query_in_parens(Verdict (Parser::*inner)()) {
     advance();
     Verdict v = (this->*inner)();
     stop_depth_ = saved;
-    if (tok_.kind == TokenKind::rparen) advance();
+    if (tok().kind == TokenKind::rparen) advance();
     return v;
 }
 
 Verdict Parser::copy() {
     advance();
     Verdict inner = verdict(Kind::read, Reason::copy_to);
-    if (tok_.kind == TokenKind::lparen) inner = query_in_parens(&Parser::statement);
-    while (!at_end() && !(lx_.depth() == 0 && (tok_.is("from") || tok_.is("to")))) advance();
+    if (tok().kind == TokenKind::lparen) inner = query_in_parens(&Parser::statement);
+    while (!at_end() && !(lx_.depth() == 0 && (tok().is("from") || tok().is("to")))) advance();
     if (at_end()) return verdict(Kind::write, Reason::unknown, "COPY");
-    if (tok_.is("from")) return scan(verdict(Kind::write, Reason::copy_from));
+    if (tok().is("from")) return scan(verdict(Kind::write, Reason::copy_from));
     advance();
-    const bool to_client = tok_.is("stdout");
+    const bool to_client = tok().is("stdout");
     Verdict v = scan(inner.kind == Kind::read ? verdict(Kind::read, Reason::copy_to) : inner);
     if (!to_client) raise(v, Kind::write, Reason::copy_to_file);
     return v;
@@ -407,18 +442,18 @@ Verdict Parser::copy() {
 Verdict Parser::create() {
     advance();
     Verdict v = verdict(Kind::write, Reason::ddl);
-    if (tok_.is("or") && lx_.peek().is("replace")) {
+    if (tok().is("or") && lx_.peek().is("replace")) {
         advance();
         advance();
     }
-    if (tok_.is("local") || tok_.is("global")) advance();
-    if (tok_.is("temp") || tok_.is("temporary")) {
+    if (tok().is("local") || tok().is("global")) advance();
+    if (tok().is("temp") || tok().is("temporary")) {
         v = verdict(Kind::pin_session, Reason::temp_table);
         v.creates_temp = true;
         advance();
     }
-    v.detail = tok_.text;
-    routine_ = tok_.is("function") || tok_.is("procedure");
+    v.detail = tok().text();
+    routine_ = tok().is("function") || tok().is("procedure");
     v = scan(v);
     routine_ = false;
     return v;
@@ -427,8 +462,8 @@ Verdict Parser::create() {
 Verdict Parser::declare() {
     advance();
     bool hold = false;
-    while (!at_end() && !tok_.is("for")) {
-        if (tok_.is("with") && lx_.peek().is("hold")) hold = true;
+    while (!at_end() && !tok().is("for")) {
+        if (tok().is("with") && lx_.peek().is("hold")) hold = true;
         advance();
     }
     if (at_end()) return verdict(Kind::write, Reason::unknown, "DECLARE");
@@ -442,23 +477,23 @@ Verdict Parser::declare() {
 TxnModes Parser::modes() {
     TxnModes m;
     while (!at_end()) {
-        if (tok_.is("read")) {
+        if (tok().is("read")) {
             advance();
-            if (tok_.is("only")) m.read_only = 1;
-            if (tok_.is("write")) m.read_only = 0;
-        } else if (tok_.is("isolation")) {
+            if (tok().is("only")) m.read_only = 1;
+            if (tok().is("write")) m.read_only = 0;
+        } else if (tok().is("isolation")) {
             advance();
-            if (tok_.is("level")) advance();
-            const Token from = tok_;
-            if (tok_.is("serializable")) m.serializable = true;
-            if (tok_.is("repeatable") || tok_.is("read")) advance();  // REPEATABLE READ, READ [UN]COMMITTED
-            if (tok_.kind == TokenKind::word) m.isolation = span(from, tok_);
-        } else if (tok_.is("deferrable")) {
+            if (tok().is("level")) advance();
+            const Token from = tok();
+            if (tok().is("serializable")) m.serializable = true;
+            if (tok().is("repeatable") || tok().is("read")) advance();  // REPEATABLE READ, READ [UN]COMMITTED
+            if (tok().kind == TokenKind::word) m.isolation = span(from, tok());
+        } else if (tok().is("deferrable")) {
             m.deferrable = 1;
-        } else if (tok_.is("not") && lx_.peek().is("deferrable")) {
+        } else if (tok().is("not") && lx_.peek().is("deferrable")) {
             advance();
             m.deferrable = 0;
-        } else if (tok_.is("snapshot")) {
+        } else if (tok().is("snapshot")) {
             m.snapshot = true;
         }
         if (!at_end()) advance();
@@ -467,10 +502,10 @@ TxnModes Parser::modes() {
 }
 
 Verdict Parser::begin() {
-    const bool start = tok_.is("start");
+    const bool start = tok().is("start");
     advance();
-    if (start && !tok_.is("transaction")) return scan(verdict(Kind::write, Reason::unknown, "START"));
-    if (tok_.is("work") || tok_.is("transaction")) advance();
+    if (start && !tok().is("transaction")) return scan(verdict(Kind::write, Reason::unknown, "START"));
+    if (tok().is("work") || tok().is("transaction")) advance();
     const TxnModes m = modes();
     Verdict v = verdict(Kind::transaction_begin, Reason::begin, m.serializable ? "isolation level serializable" : "");
     v.access = m.access();
@@ -481,15 +516,15 @@ Verdict Parser::begin() {
 Verdict Parser::set() {
     advance();
     bool local = false;
-    if (tok_.is("local")) {
+    if (tok().is("local")) {
         local = true;
         advance();
-    } else if (tok_.is("session")) {
+    } else if (tok().is("session")) {
         advance();
-        if (tok_.is("characteristics")) {
+        if (tok().is("characteristics")) {
             advance();
-            if (tok_.is("as")) advance();
-            if (tok_.is("transaction")) advance();
+            if (tok().is("as")) advance();
+            if (tok().is("transaction")) advance();
             const TxnModes m = modes();
             if (m.read_only >= 0) add_set("default_transaction_read_only", m.read_only ? "on" : "off", false);
             if (m.deferrable >= 0) add_set("default_transaction_deferrable", m.deferrable ? "on" : "off", false);
@@ -500,56 +535,56 @@ Verdict Parser::set() {
             }
             return verdict(Kind::session_set, Reason::set);
         }
-        if (tok_.is("authorization")) {
+        if (tok().is("authorization")) {
             advance();
             return guc("session_authorization", rest(), false);
         }
     }
-    if (tok_.is("transaction")) {
+    if (tok().is("transaction")) {
         advance();
         Verdict v = verdict(Kind::read, Reason::set_transaction);
         v.access = modes().access();
         return v;
     }
-    if (tok_.is("constraints")) return scan(verdict(Kind::read, Reason::set_local));
-    if (tok_.is("time") && lx_.peek().is("zone")) {
+    if (tok().is("constraints")) return scan(verdict(Kind::read, Reason::set_local));
+    if (tok().is("time") && lx_.peek().is("zone")) {
         advance();
         advance();
         return guc("timezone", rest(), local);
     }
-    if (tok_.is("xml") && lx_.peek().is("option")) {
+    if (tok().is("xml") && lx_.peek().is("option")) {
         advance();
         advance();
         return guc("xmloption", rest(), local);
     }
-    if (tok_.is("schema")) {
+    if (tok().is("schema")) {
         advance();
         return guc("search_path", rest(), local);
     }
-    if (tok_.is("names")) {
+    if (tok().is("names")) {
         advance();
         return guc("client_encoding", rest(), local);
     }
-    if (tok_.is("role")) {
+    if (tok().is("role")) {
         advance();
         return guc("role", rest(), local);
     }
-    if (tok_.kind != TokenKind::word && tok_.kind != TokenKind::quoted_ident) {
+    if (tok().kind != TokenKind::word && tok().kind != TokenKind::quoted_ident) {
         return scan(verdict(Kind::write, Reason::unknown, "SET"));
     }
     // name [. name] { TO | = } value
     std::string name;
     std::array<char, 2 * max_identifier + 1> buf;
-    std::size_t len = put_name(buf.data(), 0, tok_);
+    std::size_t len = put_name(buf.data(), 0, tok());
     advance();
-    if (tok_.kind == TokenKind::dot) {
+    if (tok().kind == TokenKind::dot) {
         advance();
         buf[len++] = '.';
-        len = put_name(buf.data(), len, tok_);
+        len = put_name(buf.data(), len, tok());
         advance();
     }
     name.assign(buf.data(), len);
-    if (tok_.is("to") || (tok_.kind == TokenKind::op && tok_.text == "=")) {
+    if (tok().is("to") || (tok().kind == TokenKind::op && tok().text() == "=")) {
         advance();
     } else {
         return scan(verdict(Kind::write, Reason::unknown, "SET"));  // SET x FROM CURRENT and errors
@@ -589,30 +624,30 @@ Verdict Parser::guc(std::string name, std::string_view value, bool local) {
 
 Verdict Parser::reset() {
     advance();
-    if (tok_.is("all")) {
+    if (tok().is("all")) {
         rest();
         add_set("all", {}, true);
         return verdict(Kind::session_set, Reason::reset);
     }
-    if (tok_.is("time") && lx_.peek().is("zone")) {
+    if (tok().is("time") && lx_.peek().is("zone")) {
         rest();
         return guc("timezone", {}, false);
     }
-    if (tok_.is("session") && lx_.peek().is("authorization")) {
+    if (tok().is("session") && lx_.peek().is("authorization")) {
         rest();
         return guc("session_authorization", {}, false);
     }
-    if (tok_.is("transaction")) return scan(verdict(Kind::read, Reason::set_transaction));
-    if (tok_.kind != TokenKind::word && tok_.kind != TokenKind::quoted_ident) {
+    if (tok().is("transaction")) return scan(verdict(Kind::read, Reason::set_transaction));
+    if (tok().kind != TokenKind::word && tok().kind != TokenKind::quoted_ident) {
         return scan(verdict(Kind::write, Reason::unknown, "RESET"));
     }
     std::array<char, 2 * max_identifier + 1> buf;
-    std::size_t len = put_name(buf.data(), 0, tok_);
+    std::size_t len = put_name(buf.data(), 0, tok());
     advance();
-    if (tok_.kind == TokenKind::dot) {
+    if (tok().kind == TokenKind::dot) {
         advance();
         buf[len++] = '.';
-        len = put_name(buf.data(), len, tok_);
+        len = put_name(buf.data(), len, tok());
         advance();
     }
     rest();
@@ -621,12 +656,12 @@ Verdict Parser::reset() {
 
 Verdict Parser::discard() {
     advance();
-    if (tok_.is("all")) {
+    if (tok().is("all")) {
         rest();
         add_set("all", {}, true);
         return verdict(Kind::session_set, Reason::discard);
     }
-    return scan(verdict(Kind::write, Reason::discard, tok_.text));
+    return scan(verdict(Kind::write, Reason::discard, tok().text()));
 }
 
 struct Summary {
@@ -712,11 +747,11 @@ struct Summary {
 
 void Parser::run() {
     Summary summary;
-    tok_ = lx_.next();
-    if (tok_.kind == TokenKind::error) lex_error_ = true;
+    ring_[0] = lx_.next();
+    if (tok().kind == TokenKind::error) lex_error_ = true;
     for (;;) {
         summary.add(statement());
-        if (tok_.kind != TokenKind::semicolon) break;
+        if (tok().kind != TokenKind::semicolon) break;
         lx_.reset_depth();
         atomic_ = 0;
         advance();

@@ -106,6 +106,9 @@ FunctionEffect builtin_effect(std::string_view lower_name) {
     const auto it = std::lower_bound(exact.begin(), exact.end(), lower_name,
                                      [](const Entry& e, std::string_view n) { return e.first < n; });
     if (it != exact.end() && it->first == lower_name) return it->second;
+    if (lower_name.empty() || (lower_name[0] != 'b' && lower_name[0] != 'l' && lower_name[0] != 'p')) {
+        return FunctionEffect::none;  // no family starts otherwise
+    }
     for (std::string_view p : prefixes) {
         if (lower_name.starts_with(p)) return B;
     }

@@ -32,9 +32,9 @@ bool tag_char(char ch) { return has(ch, ident_cont) && ch != '$'; }
 }  // namespace
 
 bool Token::is(std::string_view lower_keyword) const {
-    if (kind != TokenKind::word || text.size() != lower_keyword.size()) return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (lower(text[i]) != lower_keyword[i]) return false;
+    if (kind != TokenKind::word || size != lower_keyword.size()) return false;
+    for (std::size_t i = 0; i < size; ++i) {
+        if (lower(data[i]) != lower_keyword[i]) return false;
     }
     return true;
 }

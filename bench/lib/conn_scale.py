@@ -13,6 +13,7 @@ import time
 
 import pg_client
 from proc import rss_kib
+from stats import nearest_rank
 
 
 def raise_fd_limit():
@@ -59,17 +60,12 @@ async def idle(args):
             "bytes_per_client": round((after - before) * 1024 / max(1, len(conns)))}
 
 
-def percentile(sorted_values, pct):
-    if not sorted_values:
-        return None
-    return sorted_values[max(0, -(-len(sorted_values) * pct // 100) - 1)]
-
-
 async def share(args):
     conns, errors = await connect_all(args.port, args.clients, args.concurrency)
     latencies, failures = [], []
 
     async def client(conn):
+        """Runs the queries; True when all of them succeeded."""
         for _ in range(args.queries):
             aid = random.randint(1, 100000 * args.scale)
             began = time.perf_counter()
@@ -77,23 +73,23 @@ async def share(args):
                 await conn.query(f"SELECT abalance FROM pgbench_accounts WHERE aid = {aid}")
             except Exception as e:  # every failure counts, whatever its kind
                 failures.append(f"{type(e).__name__}: {e}")
-                return
+                return False
             latencies.append((time.perf_counter() - began) * 1000)
+        return True
 
     began = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in conns))
+    finished = sum(await asyncio.gather(*(client(c) for c in conns)))
     elapsed = time.perf_counter() - began
     await close_all(conns)
     latencies.sort()
-    finished = len(latencies) // args.queries if not failures else None
     return {"mode": "share", "clients": args.clients, "connected": len(conns),
             "connect_failed": len(errors), "queries_ok": len(latencies),
             "queries_expected": args.clients * args.queries,
             "query_failed": len(failures), "all_finished": not errors and not failures,
             "first_error": (errors + failures)[0] if errors or failures else "",
             "seconds": round(elapsed, 2), "qps": round(len(latencies) / elapsed) if elapsed else None,
-            "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
-            "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
+            "p50_ms": round(nearest_rank(latencies, 50), 2) if latencies else None,
+            "p99_ms": round(nearest_rank(latencies, 99), 2) if latencies else None,
             "max_ms": round(latencies[-1], 2) if latencies else None,
             "clients_finished": finished}
 

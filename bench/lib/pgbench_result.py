@@ -7,6 +7,8 @@ import glob
 import os
 import re
 
+from stats import nearest_rank
+
 FIELDS = ["target", "workload", "clients", "round", "status", "tps", "lat_avg_ms", "lat_p99_ms",
           "txns", "failed_txns", "errors", "cpu_s", "cpu_us_per_txn", "note"]
 
@@ -41,10 +43,9 @@ def p99_ms(log_prefix):
                 if len(cols) >= 3 and cols[2].isdigit():
                     lat.append(int(cols[2]))
         os.remove(path)
-    if not lat:
-        return None
     lat.sort()
-    return lat[max(0, -(-len(lat) * 99 // 100) - 1)] / 1000.0
+    p99 = nearest_rank(lat, 99)
+    return None if p99 is None else p99 / 1000.0
 
 
 def status_of(rc, errors):

@@ -84,11 +84,23 @@ def headline(agg):
             + [f"{LABEL[t]} ÷ direct" for t in poolers])
     lines = table_header(head)
     for w, c in cells(agg):
-        row = [WORKLOADS.get(w, w), str(c)] + [fmt(tps(agg, w, c, t)) for t in TARGETS]
+        row = [WORKLOADS.get(w, w), str(c)] + [tps_cell(agg.get((w, c, t))) for t in TARGETS]
         row += [fmt_ratio(ratio(tps(agg, w, c, t), tps(agg, w, c, "pgbouncer"))) for t in others]
         row += [fmt_ratio(ratio(tps(agg, w, c, t), tps(agg, w, c, "direct"))) for t in poolers]
         lines.append(table_row(row))
     return lines
+
+
+def tps_cell(a):
+    """Median TPS, flagged when some rounds failed (the median is then of the others only)."""
+    if a is None:
+        return "—"
+    if a["skipped"]:
+        return "skipped"
+    if a["runs_ok"] == 0:
+        return "failed"
+    return fmt(a["tps_median"]) + (f" ({a['runs_ok']}/{a['runs']} runs ok)"
+                                   if a["runs_ok"] < a["runs"] else "")
 
 
 def table_header(head):
@@ -114,7 +126,7 @@ def detail(agg):
                 continue
             lines.append(table_row([
                 WORKLOADS.get(w, w), c, LABEL[t], fmt(a["tps_median"]),
-                f"{fmt(a['tps_min'])}–{fmt(a['tps_max'])}", fmt(a["lat_avg_ms"], ".3f"),
+                f"{fmt(a['tps_min'])}–{fmt(a['tps_max'])}" if a["runs_ok"] else "—", fmt(a["lat_avg_ms"], ".3f"),
                 fmt(a["lat_p99_ms"], ".3f"), fmt(a["cpu_us_per_txn"], ".1f"), a["failed_txns"],
                 a["errors"], f"{a['runs_ok']}/{a['runs']}", a["note"]]))
     return lines
@@ -147,7 +159,7 @@ def at_most(value, bound):
     return None if value is None or bound is None else value <= bound
 
 
-def goals(agg, scale):
+def goals(agg, scale, pgsteer_setup):
     """The issue's targets, each (goal, PASS/MISS/n/a, the figures behind it)."""
     def get(w, c, t, key):
         return agg.get((w, c, t), {}).get(key)
@@ -199,7 +211,9 @@ def goals(agg, scale):
     out.append(("≥ 3 × pgpool-II TPS on every workload (read split on)",
                 verdict(not misses if pairs else None),
                 (f"lowest {fmt_ratio(min(p[2] for p in pairs))} over {len(pairs)} workload/client pairs"
-                 + (f"; below 3×: {', '.join(misses)}" if misses else "")) if pairs else "not measured"))
+                 + (f"; below 3×: {', '.join(misses)}" if misses else "")
+                 + ("; NB pgsteer ran in front of the primary only (see setup pgsteer)"
+                    if "primary-only" in pgsteer_setup else "")) if pairs else "not measured"))
     return out
 
 
@@ -267,15 +281,17 @@ def markdown(agg, scale, meta, microbench):
             "## Machine and versions", ""]
     out += [f"- {l}" for l in meta] + [""]
     out += ["## Targets (issue 8)", ""] + table_header(["goal", "result", "figures"])
-    out += [table_row(g) for g in goals(agg, scale)] + [""]
+    pgsteer_setup = next((l for l in meta if l.startswith("setup pgsteer:")), "")
+    out += [table_row(g) for g in goals(agg, scale, pgsteer_setup)] + [""]
     out += ["## Headline: median TPS and ratios", "",
             "Median over the rounds; ratios compare medians of the same workload and client count.",
             ""] + headline(agg) + [""]
     out += ["![TPS by client count, select-only](chart.png)", ""]
     out += ["## Detail", "",
-            "TPS excludes connection time except for `-C`, where connecting is the work. Latency "
-            "from pgbench's per-transaction logs (p99: nearest rank over all transactions of a "
-            "run; medians over rounds). CPU: the pooler's user+system time (pgpool-II: its whole "
+            "TPS excludes connection time except for `-C`, where connecting is the work. Average "
+            "latency is pgbench's (with `-C` it includes connecting); p99 is the nearest rank over "
+            "all transactions of a run in pgbench's per-transaction logs (with `-C`, without the "
+            "connection); both are medians over the rounds that succeeded. CPU: the pooler's user+system time (pgpool-II: its whole "
             "process tree) over the run ÷ transactions.", ""] + detail(agg) + [""]
     out += ["## Connection scale", ""] + scale_tables(scale)
     out += ["## Microbenchmark (pgsteer_microbench)", ""]

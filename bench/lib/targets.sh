@@ -55,9 +55,14 @@ userlist_line() {
 
 target_dir() {
   mkdir -p "$RUN/$1"
-  chown postgres: "$RUN/$1"
+  ((EUID != 0)) || chown postgres: "$RUN/$1"
   echo "$RUN/$1"
 }
+
+# PgBouncer refuses to run as root, and pgpool-II had better not: as root, they run as postgres
+# (setpriv execs, so the pid started is the pooler's own).
+AS_POSTGRES=()
+((EUID != 0)) || AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups)
 
 # Starts a pooler in the foreground of a background job, so $! is the pooler itself.
 launch() {
@@ -80,8 +85,7 @@ start_pgbouncer() {
   render pgbouncer.ini "$dir/pgbouncer.ini" DIR="$dir" LISTEN_PORT="${PORT[pgbouncer]}" \
     PRIMARY_PORT="$BASE_PORT" POOL_SIZE="$POOL_SIZE" MAX_CLIENTS="$MAX_CLIENTS"
   NOTE[pgbouncer]="$(/usr/sbin/pgbouncer --version | head -n1), transaction mode, in front of the primary, default_pool_size=$POOL_SIZE, SCRAM verifier in userlist"
-  # PgBouncer refuses to run as root; -u drops to postgres after reading its files.
-  launch pgbouncer /usr/sbin/pgbouncer -u postgres "$dir/pgbouncer.ini"
+  launch pgbouncer "${AS_POSTGRES[@]}" /usr/sbin/pgbouncer "$dir/pgbouncer.ini"
 }
 
 start_pgpool() {
@@ -93,10 +97,9 @@ start_pgpool() {
   echo "app:TEXTapp" >"$dir/pool_passwd"
   : >"$dir/pcp.conf"
   : >"$dir/pool_hba.conf"
-  chown postgres: "$dir"/*
+  ((EUID != 0)) || chown postgres: "$dir"/*
   NOTE[pgpool]="$(/usr/sbin/pgpool --version 2>&1 | head -n1), streaming-replication mode, load balancing over the 3 nodes (weight 1 each), num_init_children=$PGPOOL_CHILDREN, health and sr checks every 1 s"
-  launch pgpool setpriv --reuid=postgres --regid=postgres --init-groups \
-    /usr/sbin/pgpool -n -D -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf"
+  launch pgpool "${AS_POSTGRES[@]}" /usr/sbin/pgpool -n -D -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf"
 }
 
 # [[node]] tables for pgsteer.toml: node1 alone, or the three nodes with the primary's weight.
@@ -110,16 +113,22 @@ pgsteer_nodes() {
   done
 }
 
-# Which ports answered `SELECT inet_server_port()` through pgsteer, 20 tries, sorted, unique.
+# The ports that answered `SELECT inet_server_port()` through pgsteer, sorted and unique; polls
+# up to 5 s for a standby to answer (the monitors need a probe or two to vouch for standbys).
 pgsteer_read_ports() {
-  local i
-  for i in $(seq 20); do app_query pgsteer "SELECT inet_server_port()"; done | sort -u | tr '\n' ' '
+  local ports="" _
+  for _ in $(seq 10); do
+    ports=$(for _ in $(seq 10); do app_query pgsteer "SELECT inet_server_port()"; done | sort -u | xargs)
+    [[ " $ports " == *" $((BASE_PORT + 1)) "* || " $ports " == *" $((BASE_PORT + 2)) "* ]] && break
+    sleep 0.5
+  done
+  echo "$ports"
 }
 
-# pgsteer in front of the three nodes, the primary taking no balanced reads; if that does not
-# serve reads and pgbench's writes, pgsteer in front of the primary alone.
+# pgsteer in front of the three nodes, the primary taking no balanced reads, when reads reach a
+# standby and pgbench's writes work; else (the split not working yet) in front of the primary alone.
 start_pgsteer() {
-  local dir variant nodes ports
+  local dir variant nodes ports why=""
   dir=$(target_dir pgsteer)
   if [[ ! -x "$PGSTEER_BIN" ]]; then
     SKIP[pgsteer]="no binary at $PGSTEER_BIN (build it first)"
@@ -132,18 +141,21 @@ start_pgsteer() {
       POOL_SIZE="$POOL_SIZE" MAX_CLIENTS="$MAX_CLIENTS" NODES="$nodes"
     unset "SKIP[pgsteer]"
     echo "--- $variant" >>"$dir/pgsteer.log"
-    if launch pgsteer "$PGSTEER_BIN" -c "$dir/pgsteer-$variant.toml" \
-      && app_query pgsteer "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
+    if ! launch pgsteer "$PGSTEER_BIN" -c "$dir/pgsteer-$variant.toml"; then
+      why+="$variant: ${SKIP[pgsteer]}. "
+    elif ! app_query pgsteer "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
+      why+="$variant: pgbench's UPDATE fails: $(tail -n 1 "$dir/check.log"). "
+    else
       ports=$(pgsteer_read_ports)
-      NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, config pgsteer-$variant.toml; reads answered by ports: ${ports:-none}"
-      if [[ $variant == split && " $ports " == *" $BASE_PORT "* ]]; then
-        NOTE[pgsteer]+=" (the primary answered reads although its weight is 0: read split not working yet)"
+      if [[ $variant == primary-only || " $ports " != *" $BASE_PORT "* ]]; then
+        NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, pgsteer-$variant.toml; reads answered by ports $ports. $why"
+        return 0
       fi
-      return 0
+      why+="split: reads answered by ports $ports, the primary among them although its weight is 0 (read split not working yet). "
     fi
-    SKIP[pgsteer]=${SKIP[pgsteer]:-"does not run pgbench's UPDATE: $(tail -n 1 "$dir/check.log")"}
     stop_target pgsteer
   done
+  SKIP[pgsteer]=$why
   return 1
 }
 

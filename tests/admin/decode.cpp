@@ -24,10 +24,8 @@ Decoded decode(std::string_view wire) {
             const auto rd = protocol::parse_row_description(f);
             BOOST_REQUIRE(rd);
             d.has_row_description = true;
-            for (const auto& field : rd->fields) {
-                BOOST_TEST(field.format == 0);   // text format
-                d.columns.push_back({std::string(field.name), field.type_oid, field.typlen});
-            }
+            for (const auto& field : rd->fields)
+                d.columns.push_back({std::string(field.name), field.type_oid, field.typlen, field.format});
             break;
         }
         case msg::data_row: {

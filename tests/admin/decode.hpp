@@ -13,6 +13,7 @@ struct Column {
     std::string name;
     std::uint32_t type_oid = 0;
     std::int16_t typlen = 0;
+    std::int16_t format = 0;   // 0 text, 1 binary
 };
 
 struct Notice {

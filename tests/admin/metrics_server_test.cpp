@@ -142,7 +142,8 @@ BOOST_AUTO_TEST_CASE(stop_closes_the_listener_and_a_second_stop_is_harmless) {
     server.stop();
     server.stop();
     char c;
-    BOOST_TEST(::recv(idle, &c, 1, 0) == 0);   // closed by the server
+    // Closed by the server: an orderly close if it was accepted, a reset if still in the backlog.
+    BOOST_TEST(::recv(idle, &c, 1, 0) <= 0);
     ::close(idle);
     BOOST_TEST(connect_to(port) == -1);
     // And it can be started again.

@@ -97,6 +97,7 @@ BOOST_DATA_TEST_CASE(columns_types_and_row_count, data::make(layouts), l) {
         BOOST_TEST(d.columns[i].name == l.columns[i].first);
         BOOST_TEST(d.columns[i].type_oid == l.columns[i].second, l.columns[i].first);
         BOOST_TEST(d.columns[i].typlen == typlen_of(l.columns[i].second), l.columns[i].first);
+        BOOST_TEST(d.columns[i].format == 0, l.columns[i].first);   // text
     }
     BOOST_TEST(d.rows.size() == l.rows);
     BOOST_REQUIRE_EQUAL(d.tags.size(), 1u);

@@ -211,3 +211,14 @@ BOOST_AUTO_TEST_CASE(mangled_files_never_crash) {
     }
     BOOST_TEST(failed_loads > 1000);
 }
+
+BOOST_AUTO_TEST_CASE(config_errors_come_before_users_file_errors) {
+    TempDir dir;
+    dir.write("users.txt", "\"app\" \"app\"\nbroken\n");
+    const LoadResult result = load_file(dir.write("pgsteer.toml", "[[node]]\nname = \"a\"\nport = 1\n\n\n[pool]\nsize = 0\n"));
+    BOOST_TEST_REQUIRE(result.errors.size() == 2u);
+    BOOST_TEST(result.errors[0].key == "pool.size");
+    BOOST_TEST(result.errors[0].line == 7);
+    BOOST_TEST(result.errors[1].file == dir.path("users.txt"));
+    BOOST_TEST(result.errors[1].line == 2);
+}

@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "routing/classify.hpp"
+#include "tests/routing/print.hpp"
 
 namespace bdata = boost::unit_test::data;
 using namespace pgsteer::routing;
-
-namespace pgsteer::routing {
-std::ostream& operator<<(std::ostream& os, Hint h) { return os << "hint " << static_cast<int>(h); }
-}  // namespace pgsteer::routing
 
 namespace {
 

@@ -29,7 +29,7 @@ std::vector<std::string> lex(const std::string& sql, bool scs = true) {
             out.push_back("<error>");
             break;
         }
-        out.emplace_back(t.text);
+        out.emplace_back(t.text());
     }
     return out;
 }
@@ -136,8 +136,8 @@ BOOST_AUTO_TEST_CASE(random_bytes_never_read_past_the_input) {
         Lexer lx(s);
         std::size_t total = 0;
         for (auto t = lx.next(); t.kind != TokenKind::end && t.kind != TokenKind::error; t = lx.next()) {
-            BOOST_REQUIRE(t.text.data() >= s.data());
-            BOOST_REQUIRE(t.text.data() + t.text.size() <= s.data() + s.size());
+            BOOST_REQUIRE(t.text().data() >= s.data());
+            BOOST_REQUIRE(t.text().data() + t.text().size() <= s.data() + s.size());
             BOOST_REQUIRE(++total <= s.size());
         }
     }

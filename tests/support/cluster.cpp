@@ -61,7 +61,7 @@ Cluster::Cluster(int base_port) : base_port_(base_port) {
     try {
         std::cerr << harness("start");
     } catch (...) {
-        stop_watchdog();
+        stop_cluster();
         throw;
     }
     g_current = this;
@@ -69,22 +69,28 @@ Cluster::Cluster(int base_port) : base_port_(base_port) {
 
 Cluster::~Cluster() {
     if (g_current == this) g_current = nullptr;
-    stop_watchdog();
+    stop_cluster();
 }
 
-void Cluster::stop_watchdog() noexcept {
+void Cluster::stop_cluster() noexcept try {
     if (watchdog_fd_ >= 0) ::close(watchdog_fd_);
     watchdog_fd_ = -1;
     if (watchdog_ > 0) {
         int status = 0;
         while (::waitpid(watchdog_, &status, 0) < 0 && errno == EINTR) {
         }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            std::cerr << "pgsteer::test::Cluster: `cluster.sh stop` failed for base port " << base_port_
-                      << "\n";
-        }
+        watchdog_ = -1;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     }
-    watchdog_ = -1;
+    // No watchdog, or its stop failed: one more try from here, loudly.
+    int status = 0;
+    const std::string out = run(harness_command(base_port_, "stop"), &status);
+    if (status != 0) {
+        std::cerr << fmt::format("pgsteer::test::Cluster: cluster.sh stop failed for base port {}:\n{}",
+                                 base_port_, out);
+    }
+} catch (const std::exception& e) {
+    std::cerr << "pgsteer::test::Cluster: stopping the cluster: " << e.what() << "\n";
 }
 
 int Cluster::port(int node) const {

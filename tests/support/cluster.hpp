@@ -37,7 +37,7 @@ public:
     static Cluster& current();
 
 private:
-    void stop_watchdog() noexcept;
+    void stop_cluster() noexcept;   // through the watchdog, or directly if it is gone
 
     int base_port_;
     pid_t watchdog_ = -1;

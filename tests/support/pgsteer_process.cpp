@@ -31,14 +31,6 @@ constexpr std::chrono::seconds kStartTimeout{10};
 constexpr std::chrono::seconds kStopTimeout{10};
 constexpr std::chrono::milliseconds kPollInterval{20};
 
-std::string make_temp_dir() {
-    std::string pattern = "/tmp/pgsteer-test-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error(fmt::format("mkdtemp: {}", std::strerror(errno)));
-    }
-    return pattern;
-}
-
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::trunc);
     out << text;
@@ -70,11 +62,11 @@ std::string pgsteer_executable() {
 }
 
 Pgsteer::Pgsteer(const std::string& toml_body, std::string executable)
-    : executable_(std::move(executable)), dir_(make_temp_dir()), port_(free_port()) {
+    : executable_(std::move(executable)), port_(free_port()) {
     do {
         metrics_port_ = free_port();
     } while (metrics_port_ == port_);
-    write_file(dir_ + "/users.txt", "\"app\" \"app\"\n\"admin\" \"admin\"\n");
+    write_file(tmp_.path + "/users.txt", "\"app\" \"app\"\n\"admin\" \"admin\"\n");
     write_config(toml_body);
     spawn();
     wait_until_listening();
@@ -90,22 +82,31 @@ Pgsteer::~Pgsteer() {
         ::kill(pid_, SIGKILL);
         reap(true);
     }
+}
+
+Pgsteer::TempDir::TempDir() : path("/tmp/pgsteer-test-XXXXXX") {
+    if (::mkdtemp(path.data()) == nullptr) {
+        throw std::runtime_error(fmt::format("mkdtemp: {}", std::strerror(errno)));
+    }
+}
+
+Pgsteer::TempDir::~TempDir() {
     if (std::getenv("PGSTEER_KEEP_TEST_DIRS") == nullptr) {
         std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
+        std::filesystem::remove_all(path, ignored);
     }
 }
 
 void Pgsteer::write_config(const std::string& toml_body) const {
     write_file(config_path(), substitute(toml_body, {{"@PORT@", std::to_string(port_)},
                                                      {"@METRICS_PORT@", std::to_string(metrics_port_)},
-                                                     {"@USERS@", dir_ + "/users.txt"},
-                                                     {"@DIR@", dir_}}));
+                                                     {"@USERS@", tmp_.path + "/users.txt"},
+                                                     {"@DIR@", tmp_.path}}));
 }
 
 void Pgsteer::spawn() {
     // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
-    const std::string log_path = dir_ + "/pgsteer.log";
+    const std::string log_path = tmp_.path + "/pgsteer.log";
     const std::string config = config_path();
     const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) throw std::runtime_error(fmt::format("open {}: {}", log_path, std::strerror(errno)));
@@ -160,7 +161,7 @@ int Pgsteer::reap(bool block) {
 }
 
 std::string Pgsteer::log() const {
-    std::ifstream in(dir_ + "/pgsteer.log");
+    std::ifstream in(tmp_.path + "/pgsteer.log");
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();

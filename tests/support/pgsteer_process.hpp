@@ -36,8 +36,8 @@ public:
     int port() const { return port_; }
     int metrics_port() const { return metrics_port_; }
     pid_t pid() const { return pid_; }        // -1 once it has exited and been reaped
-    const std::string& dir() const { return dir_; }
-    std::string config_path() const { return dir_ + "/pgsteer.toml"; }
+    const std::string& dir() const { return tmp_.path; }
+    std::string config_path() const { return tmp_.path + "/pgsteer.toml"; }
     std::string log() const;                  // everything it printed so far
     // A libpq conninfo for a client of this pgsteer.
     std::string conninfo(std::string user = "app", std::string db = "app",
@@ -53,12 +53,21 @@ public:
     int terminate();
 
 private:
+    // Removed on destruction, also when the constructor throws after creating it.
+    struct TempDir {
+        TempDir();
+        ~TempDir();
+        TempDir(const TempDir&) = delete;
+        TempDir& operator=(const TempDir&) = delete;
+        std::string path;
+    };
+
     void spawn();
     void wait_until_listening();
     int reap(bool block);                     // exit status, or -1 if still running
 
     std::string executable_;
-    std::string dir_;
+    TempDir tmp_;
     int port_ = 0;
     int metrics_port_ = 0;
     pid_t pid_ = -1;

@@ -5,6 +5,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -92,13 +93,23 @@ BOOST_AUTO_TEST_CASE(free_port_is_not_listening) {
     BOOST_TEST(!accepts_connections(port));
 }
 
-BOOST_AUTO_TEST_CASE(pgsteer_that_exits_early_is_reported_with_its_log) {
+BOOST_AUTO_TEST_CASE(pgsteer_that_exits_early_is_reported_with_its_log_and_cleaned_up) {
+    // stands for a pgsteer that rejects its config: says so, exits non-zero, never listens
+    const std::string exe = binary_dir() + "/tests/support/refusing_pgsteer.sh";
+    run("printf '#!/bin/sh\\necho \"rejecting $2\"\\nexit 3\\n' >" + shell_quote(exe) + " && chmod +x " + shell_quote(exe));
+    std::string what;
     try {
-        Pgsteer p("x = 1\n", "/bin/false");
+        Pgsteer p("[server]\n", exe);
         BOOST_FAIL("a process that exits must not count as started");
     } catch (const std::runtime_error& e) {
-        BOOST_TEST(std::string(e.what()).find("exited with status 1") != std::string::npos);
+        what = e.what();
     }
+    BOOST_TEST(what.find("exited with status 3") != std::string::npos, what);
+    const auto at = what.find("rejecting ");
+    BOOST_TEST_REQUIRE(at != std::string::npos, what);
+    const std::string config = what.substr(at + 10, what.find('\n', at) - at - 10);
+    BOOST_TEST(config.find("/pgsteer.toml") != std::string::npos, config);
+    BOOST_TEST(!std::filesystem::exists(config));   // its temporary directory is gone too
 }
 
 BOOST_AUTO_TEST_CASE(connection_refused_has_no_sqlstate) {

@@ -11,9 +11,11 @@
 #   /usr/bin/python3 capture.py 25540 .   (Debian python3-asyncpg and python3-psycopg2)
 # A relay on a free port sits between each client and the server and writes every chunk it
 # forwards, in order, as "F <hex>" (frontend to backend) or "B <hex>" (backend to frontend),
-# one file per scenario, "# connection N" before each connection.
+# one file per scenario, "# connection N" before each connection. pg15_authid.txt holds the
+# stored passwords of the two roles.
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -90,10 +92,10 @@ def simple_session():
          "DO $$BEGIN RAISE NOTICE 'hello notice'; END$$",
          ";",
          "LISTEN chan; NOTIFY chan, 'payload'",
-         "BEGIN; SELECT 1; SELECT 1/0; ROLLBACK",
+         "BEGIN",
+         "SELECT 1/0",
+         "ROLLBACK",
          "COPY (SELECT g, 'row ' || g FROM generate_series(1,3) g) TO STDOUT",
-         "CREATE TEMP TABLE t(a int, b text)",
-         "BEGIN; SELECT lo_unlink(lo_import('/etc/hostname')) IS NULL; COMMIT",
          "\\lo_import /etc/hostname")
     r.save("pg15_simple")
 
@@ -134,16 +136,14 @@ def extended_session():
 
 
 def cancel_session():
-    import psycopg2
+    # psql's SIGINT handler sends a CancelRequest on a second connection.
     r = Relay()
-    conn = psycopg2.connect(host="127.0.0.1", port=r.port, user="app", password="app", dbname="app",
-                            sslmode="disable", gssencmode="disable")
-    threading.Timer(1.0, conn.cancel).start()
-    try:
-        conn.cursor().execute("SELECT pg_sleep(10)")
-    except psycopg2.Error:
-        pass
-    conn.close()
+    env = dict(os.environ, PGPASSWORD="app")
+    p = subprocess.Popen(["psql", "-X", f"host=127.0.0.1 port={r.port} user=app dbname=app sslmode=disable gssencmode=disable",
+                          "-c", "SELECT pg_sleep(10)"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    p.wait()
     r.save("pg15_cancel")
 
 
@@ -153,6 +153,17 @@ def wrong_password_session():
     r.save("pg15_scram_wrong")
 
 
-for scenario in (simple_session, copy_in_session, md5_session, extended_session, cancel_session,
+def authid():
+    # The stored passwords the sessions above were checked against.
+    out = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={UPSTREAM} user=postgres dbname=postgres",
+                          "-c", "SELECT rolname || ' ' || rolpassword FROM pg_authid "
+                                "WHERE rolname IN ('app', 'md5user') ORDER BY 1"],
+                         capture_output=True, check=True, text=True).stdout
+    with open(os.path.join(OUT, "pg15_authid.txt"), "w") as f:
+        f.write("# pg_authid.rolpassword of the capture server: app/app (SCRAM), md5user/secret (MD5)\n")
+        f.write(out)
+
+
+for scenario in (authid, simple_session, copy_in_session, md5_session, extended_session, cancel_session,
                  wrong_password_session):
     scenario()
