@@ -68,6 +68,7 @@ bool NodeProbe::start(bool with_functions) {
 
 void NodeProbe::connect() {
     disconnect();
+    ++session_;
     fresh_ = true;
     const std::string port = std::to_string(target_.port);
     // libpq's connect_timeout only bounds blocking connects; the timeout timer bounds ours.
@@ -248,16 +249,16 @@ void NodeProbe::on_socket(uv_poll_t* handle, int status, int events) {
     case Phase::checking:
     case Phase::probing:
         if ((events & UV_WRITABLE) != 0) {
-            const PGconn* before = self->conn_;
+            const auto session = self->session_;
             self->flush();
-            if (self->conn_ != before || !self->busy()) {
+            if (self->session_ != session || !self->busy()) {
                 return;  // the flush failed: the probe finished or started over
             }
         }
         if ((events & UV_READABLE) != 0) {
-            const PGconn* before = self->conn_;
+            const auto session = self->session_;
             self->read();
-            if (status < 0 && self->conn_ == before && self->busy()) {
+            if (status < 0 && self->session_ == session && self->busy()) {
                 self->watch(UV_READABLE, false);  // libuv stopped the handle on POLLERR
             }
         }

@@ -83,6 +83,7 @@ private:
     uv_timer_t timeout_{};
     uv_poll_t* watch_ = nullptr;        // owned; freed in its close callback
     PGconn* conn_ = nullptr;
+    std::uint64_t session_ = 0;         // counts connections: a callback can tell one was replaced
     Phase phase_ = Phase::idle;
     bool fresh_ = false;                // the connection was opened by the probe in flight
     bool has_repmgr_ = false;           // per connection, from repmgr_check_sql

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "health/monitor.hpp"
 #include "proxy/log.hpp"
 #include "proxy/worker.hpp"
 
@@ -40,8 +41,11 @@ int open_listener(const std::string& host, std::uint16_t port, std::string& erro
     return fd;
 }
 
-Proxy::Proxy(conf::ConfigPtr config) : config_(std::move(config)) {}
-Proxy::~Proxy() = default;
+Proxy::Proxy(conf::ConfigPtr config)
+    : monitor_(std::make_unique<health::Monitor>(config)), config_(std::move(config)) {}
+Proxy::~Proxy() { monitor_->stop(); }
+
+health::ClusterViewPtr Proxy::view() const { return monitor_->view(); }
 
 conf::ConfigPtr Proxy::config() const {
     std::lock_guard lock(mutex_);
@@ -63,6 +67,7 @@ bool Proxy::start(std::string& error) {
         fds.push_back(fd);
     }
     for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i, fds[static_cast<std::size_t>(i)], cfg));
+    monitor_->start();
     for (auto& w : workers_) w->start();
     PGS_LOG(info, "listening on {}:{} with {} worker(s), pool mode {}", cfg->server.listen_host,
             cfg->server.listen_port, n, cfg->pool.mode == conf::PoolMode::transaction ? "transaction" : "session");
@@ -71,6 +76,7 @@ bool Proxy::start(std::string& error) {
 
 void Proxy::wait() {
     for (auto& w : workers_) w->join();
+    monitor_->stop();
 }
 
 void Proxy::stop() {
@@ -84,6 +90,7 @@ void Proxy::reload(conf::ConfigPtr config) {
         std::lock_guard lock(mutex_);
         config_ = config;
     }
+    monitor_->update_config(config);
     for (auto& w : workers_) w->post([config](Worker& self) { self.apply_config(config); });
 }
 

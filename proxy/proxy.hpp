@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "health/cluster_view.hpp"
+
+namespace pgsteer::health { class Monitor; }
 
 namespace pgsteer::proxy {
 
@@ -30,6 +33,9 @@ public:
     void reload(conf::ConfigPtr config);
 
     conf::ConfigPtr config() const;
+    // The cluster as the health monitors see it now (never null; a pointer copy).
+    health::ClusterViewPtr view() const;
+    health::Monitor& monitor() { return *monitor_; }
     void route_cancel(std::uint32_t pid, std::uint32_t key);
 
     // max_client_connections across all workers.
@@ -38,6 +44,7 @@ public:
 
 private:
     mutable std::mutex mutex_;
+    std::unique_ptr<health::Monitor> monitor_;
     conf::ConfigPtr config_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<int> clients_{0};

@@ -70,7 +70,8 @@ async def share(args):
             aid = random.randint(1, 100000 * args.scale)
             began = time.perf_counter()
             try:
-                await conn.query(f"SELECT abalance FROM pgbench_accounts WHERE aid = {aid}")
+                await asyncio.wait_for(
+                    conn.query(f"SELECT abalance FROM pgbench_accounts WHERE aid = {aid}"), 120)
             except Exception as e:  # every failure counts, whatever its kind
                 failures.append(f"{type(e).__name__}: {e}")
                 return False
@@ -85,7 +86,7 @@ async def share(args):
     return {"mode": "share", "clients": args.clients, "connected": len(conns),
             "connect_failed": len(errors), "queries_ok": len(latencies),
             "queries_expected": args.clients * args.queries,
-            "query_failed": len(failures), "all_finished": not errors and not failures,
+            "query_failed": len(failures), "all_finished": finished == args.clients,
             "first_error": (errors + failures)[0] if errors or failures else "",
             "seconds": round(elapsed, 2), "qps": round(len(latencies) / elapsed) if elapsed else None,
             "p50_ms": round(nearest_rank(latencies, 50), 2) if latencies else None,

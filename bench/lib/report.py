@@ -236,7 +236,9 @@ def scale_tables(scale):
         lines.append("")
     share = [s for s in scale if s.get("mode") == "share"]
     if share:
-        lines += ["### Many clients over a small pool (each runs 5 point selects, all at once)", ""]
+        per_client = share[0]["queries_expected"] // max(1, share[0]["clients"])
+        lines += [f"### Many clients over a small pool (each runs {per_client} point selects, "
+                  "all at once)", ""]
         lines += table_header(["target", "clients", "all finished", "queries ok", "failed",
                                "p50 ms", "p99 ms", "max ms", "seconds", "queries/s", "first error"])
         for s in share:

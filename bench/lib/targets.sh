@@ -22,8 +22,8 @@ app_query() {
 
 # Waits up to 15 s for the target to answer a query as app; on failure, records why.
 wait_serving() {
-  local target=$1 i
-  for i in $(seq 150); do
+  local target=$1 deadline=$((SECONDS + 15))
+  while ((SECONDS < deadline)); do
     app_query "$target" "SELECT 1" >/dev/null && return 0
     if [[ -n "${PID[$target]:-}" ]] && ! kill -0 "${PID[$target]}" 2>/dev/null; then
       local rc=0

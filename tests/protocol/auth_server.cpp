@@ -139,8 +139,7 @@ void AuthServer::session(int fd) {
     for (first = s.reader.next_startup(); first && first->kind != StartupKind::startup;
          first = s.reader.next_startup()) {
         if (first->kind == StartupKind::cancel_request) return;
-        s.out = "N";
-        if (!s.flush()) return;
+        if (!s.socket.send_all("N")) return;
     }
     if (!first) return;
     auto startup = parse_startup(first->view());
