@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "conf/diff.hpp"
 #include "conf/load.hpp"
 #include "pgsteer_version.hpp"
 #include "proxy/log.hpp"
@@ -32,18 +31,6 @@ Signals: SIGTERM/SIGINT stop gracefully (transactions finish, up to server.shutd
 SIGHUP reloads the configuration file (an invalid file is reported and ignored).
 )";
 
-using pgsteer::proxy::log::Level;
-
-Level to_level(pgsteer::conf::LogLevel l) {
-    switch (l) {
-    case pgsteer::conf::LogLevel::debug: return Level::debug;
-    case pgsteer::conf::LogLevel::info: return Level::info;
-    case pgsteer::conf::LogLevel::warning: return Level::warning;
-    case pgsteer::conf::LogLevel::error: return Level::error;
-    }
-    return Level::info;
-}
-
 void print_errors(const std::vector<pgsteer::conf::ConfigError>& errors) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
 }
@@ -59,7 +46,7 @@ int run(const std::string& path) {
         std::fprintf(stderr, "%s: no [[node]] configured\n", path.c_str());
         return 1;
     }
-    pgsteer::proxy::log::set_level(to_level(config->log.level));
+    pgsteer::proxy::log::configure(config->log);
 
     // Signals are taken synchronously by this thread; the workers never see them.
     sigset_t signals;
@@ -89,19 +76,8 @@ int run(const std::string& path) {
             PGS_LOG(info, "signal {}: stopping gracefully", sig);
             proxy.stop();
         } else if (sig == SIGHUP) {
-            auto next = pgsteer::conf::load_file(path);
-            if (!next.ok()) {
-                PGS_LOG(error, "reload of {} failed, keeping the running configuration:", path);
-                for (const auto& e : next.errors) PGS_LOG(error, "{}", e.to_string());
-                continue;
-            }
-            auto running = proxy.config();
-            auto changes = pgsteer::conf::diff(*running, *next.config);
-            for (const auto& c : changes.changes) PGS_LOG(info, "reload: {}", c.to_string());
-            auto applied = std::make_shared<const pgsteer::conf::Config>(
-                pgsteer::conf::apply_reloadable(*running, *next.config));
-            pgsteer::proxy::log::set_level(to_level(applied->log.level));
-            proxy.reload(applied);
+            PGS_LOG(info, "signal {}: reloading {}", sig, path);
+            proxy.reload_from_file();   // logs the changes, or the errors and keeps running
         }
     }
     waiter.join();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,10 @@ struct ClusterView {
     // Functions that write (volatile, not built in), "schema.name" and "name", lower case,
     // sorted: read from pg_proc on the primary; the classifier sends calls to them to the primary.
     std::vector<std::string> writing_functions;
+    // The same per database that clients use (Monitor::watch_database), read on the primary in
+    // each of them: user functions live in the application's databases. A database missing
+    // here falls back to writing_functions.
+    std::map<std::string, std::vector<std::string>> writing_functions_by_db;
 
     const NodeView* primary_node() const { return primary >= 0 ? &nodes[static_cast<std::size_t>(primary)] : nullptr; }
 };

@@ -9,6 +9,7 @@
 #include "health/node_probe.hpp"
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -36,10 +37,23 @@ struct Member {
     std::uint64_t round = 0; // round of the probe in flight
 };
 
+// health.password empty: the plaintext password of health.user in users_file, if it has one.
 ProbeSettings probe_settings(const conf::Config& config) {
     const auto& h = config.health;
-    return ProbeSettings{h.user, h.password, h.database, h.timeout, h.repmgr};
+    std::string password = h.password;
+    for (const auto& u : config.auth.users)
+        if (password.empty() && u.user == h.user && u.kind == conf::SecretKind::plaintext) password = u.secret;
+    return ProbeSettings{h.user, password, h.database, h.timeout, h.repmgr};
 }
+
+// The writing functions of one application database, read on the primary by a probe logged in
+// to that database (user functions live there, not in health.database).
+struct DatabaseFunctions {
+    NodeProbe::Ptr probe;
+    std::optional<TimePoint> read_at;
+    std::vector<std::string> functions;
+    bool known = false;
+};
 
 std::uint64_t interval_ms(const conf::Config& config) {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(1, config.health.interval.count()));
@@ -75,6 +89,7 @@ struct Monitor::Impl {
     bool stop_requested = false;
     bool recheck_requested = false;
     std::vector<ChangeCallback> callbacks;
+    std::vector<std::string> watch_requests;              // databases clients use, not yet watched
 
     // Owned by the loop thread once started.
     uv_loop_t loop{};
@@ -90,6 +105,7 @@ struct Monitor::Impl {
     std::vector<LsnSample> primary_lsns;
     std::vector<std::string> writing_functions;
     std::optional<TimePoint> functions_read_at;
+    std::map<std::string, DatabaseFunctions> databases;
     std::uint64_t generation = 0;
 
     void start();
@@ -105,7 +121,33 @@ struct Monitor::Impl {
     void apply_config(conf::ConfigPtr next);
     const std::vector<RepmgrNodeRow>* primary_metadata() const;
     void restart_tick(std::uint64_t delay);
+    void read_database_functions(const NodeView& primary, TimePoint now);
 };
+
+// Each watched database's functions every interval x 10, on the primary. Off the round: the
+// election never waits for them.
+void Monitor::Impl::read_database_functions(const NodeView& primary, TimePoint now) {
+    const auto due_after = config->health.interval * functions_every_intervals;
+    for (auto& [name, db] : databases) {
+        const bool moved = db.probe && db.probe->target().name != primary.name;
+        if (db.probe && db.probe->busy() && !moved) continue;
+        if (!moved && db.read_at && now - *db.read_at < due_after) continue;
+        if (!db.probe || moved) {
+            NodeTarget target{primary.name, primary.host, primary.port, primary.weight};
+            ProbeSettings settings = probe_settings(*config);
+            settings.database = name;
+            settings.repmgr = false;
+            DatabaseFunctions* slot = &db;
+            db.probe = NodeProbe::create(&loop, std::move(target), std::move(settings), [slot](NodeFacts facts) {
+                if (!facts.reachable || !facts.writing_functions) return;
+                slot->functions = std::move(*facts.writing_functions);
+                slot->read_at = facts.probed_at;
+                slot->known = true;
+            });
+        }
+        db.probe->start(true);
+    }
+}
 
 void Monitor::Impl::start() {
     uv_loop_init(&loop);
@@ -146,9 +188,12 @@ void Monitor::Impl::on_wake() {
         stop_now = std::exchange(stop_requested, false);
         recheck_now = std::exchange(recheck_requested, false);
         next = std::move(requested_config);
+        for (auto& db : watch_requests) databases.try_emplace(std::move(db));
+        watch_requests.clear();
     }
     if (stop_now) {
         members.clear();  // each probe retires: its connection and handles close
+        databases.clear();
         uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
         uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
         return;
@@ -184,6 +229,7 @@ void Monitor::Impl::start_round() {
         m->probe->start(functions);
     }
     starting_round = false;
+    if (primary != nullptr) read_database_functions(*primary, now);
     if (!round_in_flight()) {
         finish_round();
     }
@@ -222,6 +268,8 @@ void Monitor::Impl::finish_round() {
     ClusterView view = elect(input);
     view.generation = ++generation;
     view.writing_functions = writing_functions;
+    for (const auto& [name, db] : databases)
+        if (db.known) view.writing_functions_by_db[name] = db.functions;
     if (view.primary >= 0) {
         const NodeFacts& primary = members[static_cast<std::size_t>(view.primary)]->facts;
         record_primary_lsn(primary_lsns, LsnSample{primary.probed_at, primary.current_lsn}, primary_lsn_capacity);
@@ -245,7 +293,8 @@ void Monitor::Impl::publish(ClusterView view) {
         current.store(after);
     }
     if (significant_change(*before, *after)) {
-        fmt::print(stderr, "pgsteer health: {}\n", describe_change(*before, *after));
+        // The line that says what changed is the subscribers' to write (the proxy logs it
+        // through its own logger, in its own format).
         std::vector<ChangeCallback> to_call;
         {
             std::lock_guard lock(requests_mutex);
@@ -335,6 +384,14 @@ void Monitor::start() {
 }
 
 void Monitor::stop() { impl_->stop(); }
+
+void Monitor::watch_database(const std::string& name) {
+    {
+        std::lock_guard lock(impl_->requests_mutex);
+        impl_->watch_requests.push_back(name);
+    }
+    if (impl_->started && !impl_->stopped) uv_async_send(&impl_->wake);
+}
 
 ClusterViewPtr Monitor::view() const { return impl_->current.load(); }
 

@@ -34,6 +34,10 @@ public:
     // repmgr's event_notification_command), so a promotion is followed in milliseconds.
     void recheck();
 
+    // Any thread, cheap to repeat. A database clients use: its volatile user functions are read
+    // on the primary every interval x 10 and published in ClusterView::writing_functions_by_db.
+    void watch_database(const std::string& name);
+
     // Any thread. A reloaded config: nodes added or removed, weights, health settings.
     void update_config(conf::ConfigPtr config);
 

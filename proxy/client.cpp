@@ -10,11 +10,15 @@
 #include "protocol/md5.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/sqlstate.hpp"
+#include "proxy/admin_hub.hpp"
+#include "proxy/admin_session.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/server.hpp"
-#include "proxy/sql_inspect.hpp"
+#include "proxy/router.hpp"
+#include "proxy/routing_unit.hpp"
+#include "routing/classify.hpp"
 #include "proxy/worker.hpp"
 
 namespace pgsteer::proxy {
@@ -38,7 +42,11 @@ bool transaction_mode(const Worker& w) { return w.config().pool.mode == conf::Po
 
 }  // namespace
 
-Client::Client(Worker& worker) : Connection(worker), id_(next_client_id++) {
+Client::Client(Worker& worker)
+    : Connection(worker),
+      id_(next_client_id++),
+      route_(routing::SessionOptions{worker.config().routing.read_write_split && transaction_mode(worker),
+                                     worker.config().routing.read_your_writes}) {
     created_ = worker.now();
     pid_ = worker.register_client(*this);
     key_ = random_u32();
@@ -71,6 +79,10 @@ void Client::process() {
         case ClientState::queued:
             return;
         case ClientState::idle: {
+            if (admin_) {
+                admin_->on_input();
+                return;
+            }
             auto v = in.view();
             if (v.size() < 5) return;
             if (v[0] == protocol::msg::terminate) {
@@ -81,14 +93,8 @@ void Client::process() {
                 fail("FATAL", protocol::sqlstate::admin_shutdown, "terminating connection due to administrator command");
                 return;
             }
-            int node = worker().choose_node(*this);
-            if (!pool_ || pool_->node() != node) pool_ = &worker().pool_for(node, database_, user_);
-            state_ = ClientState::queued;
-            wait_started_ = worker().now();
-            if (!pool_->acquire(*this)) {
-                stop_reading();
-                return;
-            }
+            if (worker().proxy().admin().holds(*this)) return;   // PAUSE
+            if (!route_unit()) return;
             break;
         }
         case ClientState::active:
@@ -114,6 +120,8 @@ bool Client::handle_startup() {
     auto size = r.frame.wire_size();
     switch (r.frame.kind) {
     case protocol::StartupKind::ssl_request:
+        in.consume(size);
+        return negotiate_tls();
     case protocol::StartupKind::gssenc_request:
         in.consume(size);
         out().push_back('N');
@@ -125,6 +133,12 @@ bool Client::handle_startup() {
         return false;
     case protocol::StartupKind::startup:
         break;
+    }
+    if (cfg.tls.mode == conf::TlsMode::require && !tls_active()) {
+        in.consume(size);
+        fail("FATAL", protocol::sqlstate::invalid_authorization_specification,
+             "pgsteer: TLS required; connect with sslmode=require");
+        return false;
     }
     auto msg = protocol::parse_startup(r.frame);
     if (!msg) {
@@ -156,10 +170,63 @@ bool Client::handle_startup() {
     return true;
 }
 
+bool Client::negotiate_tls() {
+    if (tls_active()) {
+        protocol_violation("SSLRequest on a connection that already uses TLS");
+        return false;
+    }
+    std::string error;
+    auto ctx = client_tls_context(worker().config().tls, error);
+    if (!error.empty()) PGS_LOG(error, "{}: TLS refused: {}", ident(), error);
+    if (ctx && in.size() > 0) {
+        // Bytes sent before our answer were not protected by TLS (CVE-2021-23214).
+        protocol_violation("received unencrypted data after SSL request");
+        return false;
+    }
+    out().push_back(ctx ? 'S' : 'N');
+    flush();
+    if (ctx) start_tls(std::move(ctx));
+    return true;
+}
+
+const conf::UserEntry* Client::user_entry() {
+    if (const auto* e = conf::find_user(worker().config().auth.users, user_)) return e;
+    return fetched_secret_ ? &*fetched_secret_ : nullptr;
+}
+
+bool Client::adopt_secret(const FetchedSecret& s) {
+    if (!s.error.empty()) {
+        fail("FATAL", protocol::sqlstate::connection_failure,
+             fmt::format("pgsteer: cannot look up the password of user \"{}\" (auth.query failed; see pgsteer's log)", user_));
+        return false;
+    }
+    secret_checked_ = true;
+    fetched_secret_ = s.entry;
+    return true;
+}
+
+void Client::secret_fetched(const FetchedSecret& s) {
+    awaiting_secret_ = false;
+    if (!adopt_secret(s)) return;
+    start_auth();
+    start_reading();
+}
+
 void Client::start_auth() {
     const auto& cfg = worker().config();
     state_ = ClientState::auth;
-    const auto* entry = conf::find_user(cfg.auth.users, user_);
+    if (cfg.auth.method != conf::AuthMethod::trust && !cfg.auth.query.empty() && !secret_checked_ &&
+        !conf::find_user(cfg.auth.users, user_)) {
+        auto known = worker().auth_query().cached(database_, user_);
+        if (!known) {
+            awaiting_secret_ = true;
+            stop_reading();
+            worker().auth_query().fetch(*this);
+            return;
+        }
+        if (!adopt_secret(*known)) return;
+    }
+    const auto* entry = user_entry();
     if (cfg.auth.method == conf::AuthMethod::trust) {
         auth_succeeded();
         return;
@@ -184,6 +251,7 @@ void Client::start_auth() {
 }
 
 bool Client::handle_auth() {
+    if (awaiting_secret_) return false;
     auto r = protocol::peek_frame(in.view(), worker().config().server.max_startup_packet);
     if (r.status == protocol::FrameStatus::need_more) {
         in.reserve(r.need);
@@ -202,7 +270,7 @@ bool Client::handle_auth() {
     };
     if (use_md5_) {
         auto pw = protocol::parse_password(f);
-        const auto* entry = conf::find_user(worker().config().auth.users, user_);
+        const auto* entry = user_entry();
         if (!pw || !entry || !protocol::md5_check(entry->secret, user_, md5_salt_, pw->password))
             return password_failed();
         in.consume(f.wire_size());
@@ -244,7 +312,14 @@ bool Client::handle_auth() {
 }
 
 void Client::auth_succeeded() {
-    pool_ = &worker().pool_for(worker().choose_node(*this), database_, user_);
+    if (database_ == admin_database) {
+        scram_.reset();
+        admin_ = AdminSession::open(*this);
+        if (admin_) state_ = ClientState::idle;
+        return;
+    }
+    pool_ = &worker().pool_for(worker().router().welcome_slot(), database_, user_);
+    if (fetched_secret_) pool_->fetched_secret = fetched_secret_;
     const auto* entry = pool_->secret();
     if (scram_ && entry && entry->kind == conf::SecretKind::scram && !pool_->client_key)
         pool_->client_key = scram_->client_key();
@@ -280,6 +355,7 @@ void Client::welcome(const ParamDefaults& defaults) {
 // ---- pooling ----
 
 void Client::attach(Server& s) {
+    unit_decision_.reset();   // the unit has its node: nothing to route again
     server_ = &s;
     state_ = ClientState::active;
     s.attach(*this);
@@ -291,10 +367,14 @@ void Client::detach() {
     state_ = ClientState::idle;
 }
 
-void Client::note_ready(char status, std::uint64_t now) {
+bool Client::note_ready(char status, std::uint64_t now) {
     txn_status_ = status;
     last_ready_ = now;
     cancel_sent_ = false;
+    unit_synced_ = false;
+    bool learn_lsn = route_.finished(status, std::exchange(unit_failed_, false));
+    if (pinned_ && !route_.pinned() && status == 'I') pinned_ = false;   // DISCARD ALL committed
+    return learn_lsn;
 }
 
 void Client::server_lost(std::string_view node_name) {
@@ -303,9 +383,10 @@ void Client::server_lost(std::string_view node_name) {
          fmt::format("pgsteer: lost the connection to node {} during the transaction", node_name));
 }
 
-void Client::pin() {
+void Client::pin(std::string_view reason) {
     if (pinned_) return;
     pinned_ = true;
+    pin_reason_ = reason.empty() ? "session_state" : std::string(reason);
     if (server_) server_->needs_reset = true;
     PGS_LOG(info, "{} node {}: pinned to backend {}", ident(), pool_ ? pool_->node() : -1,
             server_ ? server_->backend_pid() : 0);
@@ -326,7 +407,7 @@ void Client::relay() {
             copy_skip_ -= n;
             continue;
         }
-        if (v.size() < 5) break;
+        if (v.size() < 5 || holding_after_sync(static_cast<char>(v[0]))) break;
         char type = static_cast<char>(v[0]);
         std::uint32_t len = load_u32(v.data() + 1);
         if (len < 4 || len > max_message) {
@@ -341,7 +422,11 @@ void Client::relay() {
                 break;
             }
             // Stream the message through without looking inside.
-            if (type == 'Q' || type == 'S' || type == 'F') s.sent_sync_point();
+            if (type == 'Q' || type == 'S' || type == 'F') {
+                s.sent_sync_point();
+                unit_synced_ = true;
+                unit_routed_ = false;   // too large to inspect: it went where the unit was routed
+            }
             else if (type != 'd' && type != 'c' && type != 'f') s.sent_extended();
             if (type == 'P' || type == 'C') s.expect_parse_or_close(false);
             s.out().append(reinterpret_cast<const char*>(v.data()), v.size());
@@ -386,6 +471,9 @@ bool Client::forward(const protocol::Frame& f, std::span<const std::uint8_t> raw
     case protocol::msg::sync:
     case protocol::msg::function_call:
         s.sent_sync_point();
+        unit_synced_ = true;
+        unit_routed_ = false;
+        unit_class_.reset();
         pass();
         return true;
     case protocol::msg::terminate:
@@ -421,17 +509,15 @@ bool Client::forward(const protocol::Frame& f, std::span<const std::uint8_t> raw
 }
 
 void Client::note_query(std::string_view sql) {
-    if (pins_session(sql)) pin();
-    if (drops_prepared(sql)) server_->prepared().clear();
-    auto set = parse_set(sql);
-    if (!set) return;
-    for (SessionParams* p : {&params_, &server_->params()}) {
-        switch (set->kind) {
-        case SetCommand::Kind::set: p->set_raw(set->name, set->value); break;
-        case SetCommand::Kind::reset: p->reset(set->name); break;
-        case SetCommand::Kind::reset_all: p->clear(); break;
-        }
+    unit_synced_ = true;
+    if (std::exchange(unit_routed_, false) && unit_class_) {
+        note_statement(*unit_class_, sql);
+        unit_class_.reset();
+        return;
     }
+    auto c = routing::classify(sql, worker().router().functions(database_));
+    route_.route(c, txn_status_);
+    note_statement(c, sql);
 }
 
 bool Client::forward_parse(const protocol::Frame& f, std::span<const std::uint8_t> raw) {
@@ -442,15 +528,17 @@ bool Client::forward_parse(const protocol::Frame& f, std::span<const std::uint8_
         return false;
     }
     bool nothing_pending = s.quiet();
-    if (pins_session(p->sql)) pin();
+    auto route_class = routing::classify(p->sql, worker().router().functions(database_));
     if (p->name.empty()) {
+        unnamed_class_ = std::move(route_class);
         s.sent_extended();
         s.expect_parse_or_close(false);
         s.out().append(reinterpret_cast<const char*>(raw.data()), raw.size());
         return true;
     }
     auto id = statement_id(p->sql, p->param_types);
-    statements_.insert_or_assign(std::string(p->name), ClientStatement{id, std::string(p->sql), p->param_types});
+    statements_.insert_or_assign(std::string(p->name),
+                                 ClientStatement{id, std::string(p->sql), p->param_types, std::move(route_class)});
     auto name = server_statement_name(id);
     if (s.prepared().contains(id)) {
         if (nothing_pending) {
@@ -489,6 +577,7 @@ bool Client::forward_bind(const protocol::Frame& f, std::span<const std::uint8_t
         return false;
     }
     s.sent_extended();
+    note_bind(b->statement);
     auto it = b->statement.empty() ? statements_.end() : statements_.find(b->statement);
     if (it == statements_.end()) {
         s.out().append(reinterpret_cast<const char*>(raw.data()), raw.size());
@@ -562,6 +651,7 @@ void Client::leave() {
     if (counted_) worker().proxy().client_left();
     worker().unregister_client(pid_);
     if (pool_) pool_->forget(*this);
+    if (awaiting_secret_) worker().auth_query().forget(*this);
     if (Server* s = server_) {
         server_ = nullptr;
         if (pinned_ || !transaction_mode(worker())) s->needs_reset = true;
@@ -586,6 +676,7 @@ void Client::janitor(std::uint64_t now) {
             fail("FATAL", protocol::sqlstate::protocol_violation, "pgsteer: login timeout");
         return;
     }
+    primary_wait_janitor(now);
     if (state_ == ClientState::idle && in.size() == 0 && pending_out() == 0) {
         release_buffers();
         return;

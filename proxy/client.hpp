@@ -11,12 +11,15 @@
 
 #include "protocol/frame.hpp"
 #include "protocol/scram.hpp"
+#include "proxy/auth_query.hpp"
 #include "proxy/connection.hpp"
 #include "proxy/session_params.hpp"
 #include "proxy/statements.hpp"
+#include "routing/session_route.hpp"
 
 namespace pgsteer::proxy {
 
+class AdminSession;
 class Pool;
 class Server;
 
@@ -48,6 +51,8 @@ public:
     Server* server() const { return server_; }
     Pool* pool() const { return pool_; }
     bool pinned() const { return pinned_; }
+    const std::string& pin_reason() const { return pin_reason_; }   // a routing::Reason name
+    bool is_admin() const { return admin_ != nullptr; }             // of the database "pgsteer"
     std::uint64_t wait_started() const { return wait_started_; }
     std::uint64_t created() const { return created_; }
     SessionParams& params() { return params_; }
@@ -58,9 +63,20 @@ public:
     void detach();                   // the server went back to the pool
     void fail(std::string_view severity, std::string_view sqlstate, std::string_view message);
     void relay_error_and_close(std::string_view error_bytes);
-    void note_ready(char status, std::uint64_t now);   // a ReadyForQuery reached the client
+    // A ReadyForQuery reached the client. True when a write just committed: the server then
+    // reads the primary's WAL position for it (commit_lsn_pending, then commit_lsn_known).
+    bool note_ready(char status, std::uint64_t now);
+    void note_error() { unit_failed_ = true; }         // an ErrorResponse reached the client
+    void commit_lsn_pending() { lsn_pending_ = true; }
+    void commit_lsn_known(std::optional<std::uint64_t> lsn);
+    // Routing (proxy/routing_client.cpp): back from a pool's queue to choose a node again,
+    // avoiding `avoid_slot` (-1: none); waiting for a primary to appear.
+    void route_again(int avoid_slot);
+    bool waiting_for_primary() const { return primary_wait_since_ != 0; }
+    const routing::SessionRoute& route() const { return route_; }
     void server_lost(std::string_view node_name);      // its server connection died
     void resume();                   // process buffered input after a state change
+    void secret_fetched(const FetchedSecret& s);   // the auth query answered (AuthQuery)
     void janitor(std::uint64_t now);
 
 protected:
@@ -72,8 +88,11 @@ protected:
 private:
     void process();
     bool handle_startup();
+    bool negotiate_tls();            // answers an SSLRequest
     bool handle_auth();
     void start_auth();
+    const conf::UserEntry* user_entry();                 // users_file, else the auth query's answer
+    bool adopt_secret(const FetchedSecret& s);
     void auth_succeeded();
     void relay();
     bool forward(const protocol::Frame& f, std::span<const std::uint8_t> raw);
@@ -81,7 +100,15 @@ private:
     bool forward_bind(const protocol::Frame& f, std::span<const std::uint8_t> raw);
     bool forward_describe_or_close(const protocol::Frame& f, std::span<const std::uint8_t> raw);
     void note_query(std::string_view sql);
-    void pin();
+    // Routing (proxy/routing_client.cpp).
+    bool route_unit();               // idle: choose the node for the next unit and queue for it
+    void answer_route_setting(const routing::Classification& c, std::size_t query_size);
+    void fail_unit(std::string_view sqlstate, std::string_view message);   // ERROR, skip the unit
+    void note_statement(const routing::Classification& c, std::string_view sql);
+    void note_bind(std::string_view statement);
+    void primary_wait_janitor(std::uint64_t now);
+    bool holding_after_sync(char next_type) const;
+    void pin(std::string_view reason = {});
     void leave();                    // out of every list, server handed back; before closing
     void protocol_violation(std::string_view message);
     std::string ident() const;
@@ -99,12 +126,32 @@ private:
     bool use_md5_ = false;
     bool counted_ = false;           // holds a slot of max_client_connections
     bool pinned_ = false;
+    std::string pin_reason_;
+    std::unique_ptr<AdminSession> admin_;   // proxy/admin_session.hpp
     bool left_ = false;
     bool sent_scram_first_ = false;
     bool cancel_sent_ = false;
+    bool awaiting_secret_ = false;   // in AuthQuery's waiters
+    bool secret_checked_ = false;    // the auth query answered for this client
+    std::optional<conf::UserEntry> fetched_secret_;
     std::uint64_t copy_skip_ = 0;    // bytes of a message being streamed through
     std::uint64_t created_ = 0, wait_started_ = 0, last_ready_ = 0;
     char txn_status_ = 'I';
+
+    // Routing state: the session's route, the unit being routed (classified once, at its start),
+    // and what the unit in flight owes.
+    routing::SessionRoute route_;
+    std::optional<routing::Classification> unit_class_;   // the unit routed but not yet sent
+    std::optional<routing::Decision> unit_decision_;
+    std::optional<routing::Classification> unnamed_class_;  // the last unnamed Parse
+    int avoid_slot_ = -1;            // a standby that failed this unit
+    bool unit_routed_ = false;       // its statements were routed with the unit: not again
+    bool on_standby_ = false;        // attached to a standby: one unit at a time
+    bool unit_synced_ = false;       // the unit's Sync/Query went out; its ReadyForQuery is owed
+    bool unit_failed_ = false;
+    bool lsn_pending_ = false;       // the primary's WAL position of the last commit is on its way
+    bool lsn_unknown_ = false;       // ... and could not be read: reads go to the primary
+    std::uint64_t primary_wait_since_ = 0;
 };
 
 }  // namespace pgsteer::proxy

@@ -67,13 +67,21 @@ void Connection::stop_reading() {
 }
 
 void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-    *buf = static_cast<Connection*>(h->data)->in.space();
+    auto* c = static_cast<Connection*>(h->data);
+    if (c->tls_) {
+        auto scratch = TlsLink::scratch();
+        *buf = uv_buf_init(scratch.data(), static_cast<unsigned>(scratch.size()));
+    } else {
+        *buf = c->in.space();
+    }
 }
 
-void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* c = static_cast<Connection*>(s->data);
     if (c->closing_) return;
-    if (nread > 0) {
+    if (nread > 0 && c->tls_) {
+        c->read_tls(static_cast<std::size_t>(nread), buf);
+    } else if (nread > 0) {
         c->in.commit(static_cast<std::size_t>(nread));
         c->on_data();
     } else if (nread < 0) {
@@ -81,8 +89,34 @@ void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
     }
 }
 
+void Connection::start_tls(std::shared_ptr<const TlsContext> ctx) {
+    tls_ = std::make_unique<TlsLink>(std::move(ctx));
+    tls_->start();
+    if (tls_->has_output()) flush();
+}
+
+void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
+    auto progress = tls_->feed({buf->base, n}, in);
+    if (progress == TlsProgress::failed) {
+        on_read_error(UV_EPROTO);
+        return;
+    }
+    if (tls_->has_output()) flush();   // handshake replies, session tickets
+    if (closing_) return;
+    if (progress == TlsProgress::established) on_tls_established();
+    if (closing_) return;
+    if (progress == TlsProgress::closed) on_read_error(UV_EOF);
+    else if (in.size() > 0) on_data();
+}
+
 void Connection::flush() {
-    if (writing_ || closing_ || out_.empty()) return;
+    if (writing_ || closing_) return;
+    if (tls_ && !tls_->seal(out_)) {
+        out_.clear();
+        on_read_error(UV_EPROTO);
+        return;
+    }
+    if (out_.empty()) return;
     uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
     int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
     if (n == static_cast<int>(out_.size())) {

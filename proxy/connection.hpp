@@ -11,6 +11,8 @@
 
 #include <uv.h>
 
+#include "proxy/tls.hpp"
+
 namespace pgsteer::proxy {
 
 class Worker;
@@ -61,6 +63,11 @@ public:
     void close_after_flush();
     void release_buffers();   // idle: give memory back
 
+    // From now on the socket carries TLS: call right after the plaintext negotiation byte was
+    // flushed. A client-role context starts the handshake at once.
+    void start_tls(std::shared_ptr<const TlsContext> ctx);
+    bool tls_active() const { return tls_ != nullptr; }
+
     InBuffer in;
 
 protected:
@@ -68,6 +75,7 @@ protected:
     virtual void on_read_error(int status) = 0;  // EOF or a socket error
     virtual void on_drained() {}                 // pending output fell below the low watermark
     virtual void on_close() {}                   // detach from peers and lists (still alive)
+    virtual void on_tls_established() {}         // the TLS handshake finished
 
 private:
     static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
@@ -75,6 +83,7 @@ private:
     static void write_cb(uv_write_t* req, int status);
     static void close_cb(uv_handle_t* h);
     void write_inflight();
+    void read_tls(std::size_t n, const uv_buf_t* buf);
 
     Worker& worker_;
     uv_tcp_t tcp_{};
@@ -86,6 +95,7 @@ private:
     bool reading_ = false;
     bool closing_ = false;
     bool close_when_flushed_ = false;
+    std::unique_ptr<TlsLink> tls_;   // set once the peer agreed to TLS
 };
 
 }  // namespace pgsteer::proxy

@@ -9,6 +9,7 @@
 #include "protocol/sqlstate.hpp"
 #include "proxy/client.hpp"
 #include "proxy/log.hpp"
+#include "proxy/router.hpp"
 #include "proxy/server.hpp"
 #include "proxy/worker.hpp"
 
@@ -23,17 +24,21 @@ Pool::Pool(Worker& worker, int node, std::string database, std::string user)
 
 Pool::~Pool() = default;
 
-std::string Pool::name() const {
-    const auto& cfg = worker_.config();
-    std::string node = static_cast<std::size_t>(node_) < cfg.nodes.size() ? cfg.nodes[static_cast<std::size_t>(node_)].name : "?";
-    return fmt::format("{}/{}@{}", database_, user_, node);
+std::string Pool::name() const { return fmt::format("{}/{}@{}", database_, user_, node_name()); }
+
+const std::string& Pool::node_name() const { return worker_.router().endpoint(node_).name; }
+const std::string& Pool::node_host() const { return worker_.router().endpoint(node_).host; }
+std::uint16_t Pool::node_port() const { return worker_.router().endpoint(node_).port; }
+
+std::vector<Client*> Pool::take_waiting() {
+    std::vector<Client*> out(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    return out;
 }
 
-const std::string& Pool::node_host() const { return worker_.config().nodes.at(static_cast<std::size_t>(node_)).host; }
-std::uint16_t Pool::node_port() const { return worker_.config().nodes.at(static_cast<std::size_t>(node_)).port; }
-
 const conf::UserEntry* Pool::secret() const {
-    return conf::find_user(worker_.config().auth.users, user_);
+    if (const auto* e = conf::find_user(worker_.config().auth.users, user_)) return e;
+    return fetched_secret ? &*fetched_secret : nullptr;
 }
 
 void Pool::wait_for_welcome(Client& c) {
@@ -134,6 +139,7 @@ void Pool::server_login_failed(Server& s, std::string_view error_bytes) {
 void Pool::server_connect_failed(std::string reason) {
     last_error_ = std::move(reason);
     retry_at_ = worker_.now() + retry_delay_ms;
+    worker_.router().connect_failed(node_);
 }
 
 void Pool::server_closed(Server& s) {
@@ -153,7 +159,8 @@ void Pool::janitor(std::uint64_t now) {
     const auto& cfg = worker_.config().pool;
     auto wait = static_cast<std::uint64_t>(cfg.wait_timeout.count());
     auto fail_waiter = [&](Client* c) {
-        auto message = fmt::format("pgsteer: no server connection available in pool \"{}\" after {} ms{}",
+        auto message = fmt::format("pgsteer: no server connection available in pool \"{}\" after {} ms{}; "
+                                   "shorten long transactions, or raise pool.size (or pool.wait_timeout) and reload",
                                    name(), cfg.wait_timeout.count(),
                                    last_error_.empty() ? "" : fmt::format(" ({})", last_error_));
         c->fail("FATAL", protocol::sqlstate::too_many_connections, message);

@@ -29,12 +29,14 @@ public:
     const std::string& database() const { return database_; }
     const std::string& user() const { return user_; }
     std::string name() const;   // "database/user@node"
+    const std::string& node_name() const;
     const std::string& node_host() const;
     std::uint16_t node_port() const;
 
     // Credentials for logging in to the node.
     const conf::UserEntry* secret() const;
     std::optional<protocol::ScramKey> client_key;   // from a client's SCRAM proof (pass-through)
+    std::optional<conf::UserEntry> fetched_secret;  // from the auth query, for users not in users_file
 
     // ParameterStatus values of the first login; clients wait for them before their welcome.
     const std::optional<ParamDefaults>& defaults() const { return defaults_; }
@@ -49,12 +51,14 @@ public:
     void server_connect_failed(std::string reason);
     void server_closed(Server& s);    // any server of this pool is going away
     void forget(Client& c);           // a client leaves the queues
+    std::vector<Client*> take_waiting();   // the queue, emptied: its clients route again
 
     void janitor(std::uint64_t now);
     void close_all();                 // on stop
     bool empty() const { return total_ == 0 && waiting_.empty() && welcome_waiting_.empty(); }
     int idle_count() const { return static_cast<int>(idle_.size()); }
     int total() const { return total_; }
+    const std::vector<Server*>& servers() const { return all_; }   // every state, connecting too
 
 private:
     void launch_if_needed();

@@ -10,8 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "conf/load.hpp"
 #include "health/monitor.hpp"
+#include "proxy/admin_hub.hpp"
 #include "proxy/log.hpp"
+#include "proxy/router.hpp"
+#include "proxy/tls.hpp"
 #include "proxy/worker.hpp"
 
 namespace pgsteer::proxy {
@@ -42,10 +46,16 @@ int open_listener(const std::string& host, std::uint16_t port, std::string& erro
 }
 
 Proxy::Proxy(conf::ConfigPtr config)
-    : monitor_(std::make_unique<health::Monitor>(config)), config_(std::move(config)) {}
-Proxy::~Proxy() { monitor_->stop(); }
+    : monitor_(std::make_unique<health::Monitor>(config)), config_(std::move(config)),
+      admin_(std::make_unique<AdminHub>(*this)) {}
+Proxy::~Proxy() {
+    admin_->stop();
+    monitor_->stop();
+}
 
 health::ClusterViewPtr Proxy::view() const { return monitor_->view(); }
+
+void Proxy::recheck() { monitor_->recheck(); }
 
 conf::ConfigPtr Proxy::config() const {
     std::lock_guard lock(mutex_);
@@ -54,6 +64,9 @@ conf::ConfigPtr Proxy::config() const {
 
 bool Proxy::start(std::string& error) {
     auto cfg = config();
+    // A certificate that cannot be loaded stops the start, not the first TLS client.
+    if (cfg->tls.mode != conf::TlsMode::disable && !client_tls_context(cfg->tls, error)) return false;
+    if (!admin_->start(error)) return false;   // the metrics listener
     int n = cfg->server.workers > 0 ? cfg->server.workers
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     n = std::min(n, 255);   // the worker index lives in the top byte of a client's pid
@@ -67,6 +80,11 @@ bool Proxy::start(std::string& error) {
         fds.push_back(fd);
     }
     for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i, fds[static_cast<std::size_t>(i)], cfg));
+    // Cluster changes reach every worker through its inbox; the monitor thread never waits.
+    monitor_->on_change([this](health::ClusterViewPtr before, health::ClusterViewPtr after) {
+        for (auto& w : workers_)
+            w->post([before, after](Worker& self) { self.router().cluster_changed(*before, *after); });
+    });
     monitor_->start();
     for (auto& w : workers_) w->start();
     PGS_LOG(info, "listening on {}:{} with {} worker(s), pool mode {}", cfg->server.listen_host,
@@ -76,6 +94,7 @@ bool Proxy::start(std::string& error) {
 
 void Proxy::wait() {
     for (auto& w : workers_) w->join();
+    admin_->stop();
     monitor_->stop();
 }
 
@@ -92,6 +111,31 @@ void Proxy::reload(conf::ConfigPtr config) {
     }
     monitor_->update_config(config);
     for (auto& w : workers_) w->post([config](Worker& self) { self.apply_config(config); });
+}
+
+ReloadResult Proxy::reload_from_file() {
+    // SIGHUP (main thread) and RELOAD (a worker) may overlap: one reload at a time.
+    static std::mutex reloading;
+    std::lock_guard lock(reloading);
+    auto running = config();
+    ReloadResult result;
+    auto next = conf::load_file(running->path);
+    if (!next.ok()) {
+        PGS_LOG(error, "reload of {} failed, keeping the running configuration:", running->path);
+        for (const auto& e : next.errors) {
+            result.errors.push_back(e.to_string());
+            PGS_LOG(error, "{}", result.errors.back());
+        }
+        return result;
+    }
+    result.ok = true;
+    result.diff = conf::diff(*running, *next.config);
+    for (const auto& c : result.diff.changes) PGS_LOG(info, "reload: {}", c.to_string());
+    if (result.diff.empty()) PGS_LOG(info, "reload: configuration unchanged");
+    auto applied = std::make_shared<const conf::Config>(conf::apply_reloadable(*running, *next.config));
+    log::configure(applied->log);
+    reload(applied);
+    return result;
 }
 
 void Proxy::route_cancel(std::uint32_t pid, std::uint32_t key) {

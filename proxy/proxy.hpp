@@ -10,13 +10,22 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "conf/diff.hpp"
 #include "health/cluster_view.hpp"
 
 namespace pgsteer::health { class Monitor; }
 
 namespace pgsteer::proxy {
 
+class AdminHub;
 class Worker;
+
+// What a reload did: the changes (ok), or why the file was refused (the running config stays).
+struct ReloadResult {
+    bool ok = false;
+    conf::ConfigDiff diff;
+    std::vector<std::string> errors;
+};
 
 class Proxy {
 public:
@@ -31,12 +40,20 @@ public:
     void stop();
     // Applies what can change live (pool sizes, timeouts, users, log level).
     void reload(conf::ConfigPtr config);
+    // SIGHUP and the admin RELOAD: re-reads config()->path, logs the diff, applies what can be.
+    ReloadResult reload_from_file();
 
     conf::ConfigPtr config() const;
     // The cluster as the health monitors see it now (never null; a pointer copy).
     health::ClusterViewPtr view() const;
     health::Monitor& monitor() { return *monitor_; }
+    // Probe every node now (admin RECHECK, repmgr's event notification): a promotion is
+    // followed in milliseconds instead of at the next health.interval.
+    void recheck();
     void route_cancel(std::uint32_t pid, std::uint32_t key);
+    AdminHub& admin() { return *admin_; }
+    std::size_t worker_count() const { return workers_.size(); }
+    Worker& worker(std::size_t index) { return *workers_[index]; }
 
     // max_client_connections across all workers.
     bool admit_client();
@@ -47,6 +64,7 @@ private:
     std::unique_ptr<health::Monitor> monitor_;
     conf::ConfigPtr config_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<AdminHub> admin_;   // after workers_: destroyed (metrics stopped) before them
     std::atomic<int> clients_{0};
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "conf/userlist.hpp"
+#include "health/lsn.hpp"
 #include "protocol/builder.hpp"
 #include "protocol/md5.hpp"
 #include "protocol/messages.hpp"
@@ -13,6 +14,7 @@
 #include "proxy/client.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool.hpp"
+#include "proxy/router.hpp"
 #include "proxy/worker.hpp"
 
 namespace pgsteer::proxy {
@@ -67,12 +69,48 @@ void Server::on_connect(uv_connect_t* req, int status) {
     }
     uv_tcp_nodelay(s->tcp(), 1);
     s->state_ = ServerState::login;
-    protocol::put_startup_message(s->out(), {{"user", s->pool_.user()}, {"database", s->pool_.database()}});
+    if (s->worker().config().tls.server_mode != conf::ServerTlsMode::disable) {
+        protocol::put_ssl_request(s->out());
+        s->awaiting_tls_answer_ = true;
+    } else {
+        protocol::put_startup_message(s->out(), {{"user", s->pool_.user()}, {"database", s->pool_.database()}});
+    }
     s->flush();
     s->start_reading();
 }
 
+bool Server::handle_tls_answer() {
+    auto v = in.view();
+    if (v.empty()) return false;
+    char answer = static_cast<char>(v[0]);
+    in.consume(1);
+    awaiting_tls_answer_ = false;
+    bool required = worker().config().tls.server_mode == conf::ServerTlsMode::require;
+    auto refuse = [this](std::string message) {
+        PGS_LOG(warning, "pool {}: {}", pool_.name(), message);
+        pool_.server_login_failed(*this, error_bytes(protocol::sqlstate::sqlclient_unable_to_establish_sqlconnection,
+                                                     "pgsteer: " + message));
+        close();
+        return false;
+    };
+    if (answer == 'S') {
+        if (in.size() > 0) return refuse("the node sent unencrypted data after accepting TLS");
+        start_tls(server_tls_context());
+        return false;   // the startup message follows the handshake (on_tls_established)
+    }
+    if (answer != 'N') return refuse("the node answered the SSLRequest with an error");
+    if (required) return refuse("the node does not accept TLS and tls.server_mode is \"require\" (set ssl = on on the node)");
+    on_tls_established();   // prefer: carry on in plaintext
+    return true;
+}
+
+void Server::on_tls_established() {
+    protocol::put_startup_message(out(), {{"user", pool_.user()}, {"database", pool_.database()}});
+    flush();
+}
+
 void Server::on_data() {
+    if (awaiting_tls_answer_ && !handle_tls_answer()) return;
     if (state_ == ServerState::active || state_ == ServerState::draining || state_ == ServerState::resetting) {
         relay();
         return;
@@ -186,6 +224,14 @@ bool Server::handle_login(const protocol::Frame& f) {
         return false;
     }
     case protocol::msg::ready_for_query:
+        if (in_recovery_but_named_primary()) {
+            // The view still names this node primary, but it is in recovery (demoted, or back
+            // as a standby): no write may reach it. The monitor looks again at once.
+            pool_.server_connect_failed(fmt::format("node {} is in recovery; waiting for the cluster view to follow",
+                                                    pool_.node_name()));
+            close();
+            return false;
+        }
         pool_.adopt_defaults(std::move(login_params_));
         login_params_ = {};
         PGS_LOG(info, "pool {}: new server connection, backend {}", pool_.name(), be_pid_);
@@ -259,6 +305,7 @@ void Server::finish_quiet() {
 void Server::relay() {
     Client* c = client_;
     bool release = false;
+    bool wants_commit_lsn = false;
     while (!closing() && !release) {
         std::string* dst = client_ ? &client_->out() : nullptr;
         auto v = in.view();
@@ -312,7 +359,7 @@ void Server::relay() {
                 }
                 break;
             }
-            if (client_) client_->note_ready(status, worker().now());
+            if (client_) wants_commit_lsn = client_->note_ready(status, worker().now());
             if (state_ == ServerState::draining && quiet()) {
                 in.consume(total);
                 finish_quiet();
@@ -330,6 +377,7 @@ void Server::relay() {
                         e ? e->message : "?");
                 break;
             }
+            if (client_) client_->note_error();
             // The failed message and everything up to the next Sync are skipped: statements
             // whose Parse is still unanswered were never created.
             for (auto i = pending_head_; i < pending_.size(); ++i)
@@ -355,6 +403,9 @@ void Server::relay() {
         case protocol::msg::notification_response:
             forward = dst != nullptr;
             break;
+        case protocol::msg::data_row:
+            if (internal_ > 0 && lsn_for_pid_ != 0) deliver_commit_lsn(f);
+            break;
         default:
             break;
         }
@@ -369,9 +420,33 @@ void Server::relay() {
     if (release) {
         c->detach();
         client_ = nullptr;
-        pool_.release(*this);
+        if (wants_commit_lsn) {
+            // Read-your-writes: the client already has its ReadyForQuery; the WAL position
+            // of its commit is read on this link before it goes back to the pool.
+            lsn_for_pid_ = c->pid();
+            c->commit_lsn_pending();
+            state_ = ServerState::resetting;
+            send_internal_query("SELECT pg_current_wal_insert_lsn()");
+        } else {
+            pool_.release(*this);
+        }
         c->resume();
     }
+}
+
+bool Server::in_recovery_but_named_primary() {
+    auto it = std::find_if(login_params_.begin(), login_params_.end(),
+                           [](const auto& p) { return p.first == "in_hot_standby"; });
+    if (it == login_params_.end() || it->second != "on") return false;
+    worker().router().refresh();
+    return worker().router().is_primary(pool_.node());
+}
+
+void Server::deliver_commit_lsn(const protocol::Frame& f) {
+    auto row = protocol::parse_data_row(f);
+    std::optional<std::uint64_t> lsn;
+    if (row && row->columns.size() == 1 && row->columns[0]) lsn = health::parse_lsn(*row->columns[0]);
+    if (Client* c = worker().find_client(std::exchange(lsn_for_pid_, 0))) c->commit_lsn_known(lsn);
 }
 
 // ---- teardown ----
@@ -392,10 +467,10 @@ void Server::on_drained() {
 void Server::on_close() {
     if (Client* c = client_) {
         client_ = nullptr;
-        const auto& nodes = worker().config().nodes;
-        auto node = static_cast<std::size_t>(pool_.node());
-        c->server_lost(node < nodes.size() ? nodes[node].name : std::string("?"));
+        c->server_lost(pool_.node_name());
     }
+    if (Client* c = lsn_for_pid_ ? worker().find_client(std::exchange(lsn_for_pid_, 0)) : nullptr)
+        c->commit_lsn_known(std::nullopt);
     pool_.server_closed(*this);
 }
 

@@ -65,13 +65,17 @@ protected:
     void on_read_error(int status) override;
     void on_drained() override;
     void on_close() override;
+    void on_tls_established() override;   // sends the startup message
 
 private:
     static void on_connect(uv_connect_t* req, int status);
     std::uint64_t now_or_keep();
+    bool handle_tls_answer();          // the node's 'S' or 'N' to pgsteer's SSLRequest
     bool handle_login(const protocol::Frame& f);
     void relay();
     void finish_quiet();               // nothing pending and not in a transaction
+    bool in_recovery_but_named_primary();    // at login: in_hot_standby on a node routed as primary
+    void deliver_commit_lsn(const protocol::Frame& data_row);   // read-your-writes
     struct Pending {
         std::uint64_t z_index;         // answers before the z_index-th ReadyForQuery
         std::uint64_t statement;       // Parse of a tracked statement (0: none)
@@ -93,7 +97,9 @@ private:
     int internal_ = 0;                 // ReadyForQuery answers owed to pgsteer's own queries
     bool unsynced_ = false;
     bool copy_in_ = false;
+    bool awaiting_tls_answer_ = false;
     char txn_status_ = 'I';
+    std::uint32_t lsn_for_pid_ = 0;    // the client whose commit LSN the internal query reads
     std::uint64_t copy_skip_ = 0;
     std::uint64_t created_ = 0, idle_since_ = 0, busy_since_ = 0;
 };

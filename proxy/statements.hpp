@@ -9,12 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "routing/classification.hpp"
+
 namespace pgsteer::proxy {
 
 struct ClientStatement {
     std::uint64_t id = 0;                 // hash of sql + param types; the server name derives from it
     std::string sql;
     std::vector<std::uint32_t> param_types;
+    routing::Classification route_class;   // classified once at Parse; every Bind routes by it
 };
 
 std::uint64_t statement_id(std::string_view sql, std::span<const std::uint32_t> param_types);

@@ -10,6 +10,7 @@
 #include "proxy/log.hpp"
 #include "proxy/pool.hpp"
 #include "proxy/proxy.hpp"
+#include "proxy/router.hpp"
 #include "proxy/server.hpp"
 
 namespace pgsteer::proxy {
@@ -66,6 +67,7 @@ Worker::Worker(Proxy& proxy, int index, int listen_fd, conf::ConfigPtr config)
     janitor_.data = this;
     uv_async_init(&loop_, &async_, on_async);
     async_.data = this;
+    router_ = std::make_unique<Router>(*this);
 }
 
 Worker::~Worker() {
@@ -121,12 +123,36 @@ void Worker::on_connection(uv_stream_t* server, int status) {
     c->start_reading();
 }
 
-int Worker::choose_node(const Client&) const { return 0; }
-
 Pool& Worker::pool_for(int node, const std::string& database, const std::string& user) {
     auto& slot = pools_[{node, database, user}];
     if (!slot) slot = std::make_unique<Pool>(*this, node, database, user);
     return *slot;
+}
+
+std::vector<Pool*> Worker::pools_on(int node) {
+    std::vector<Pool*> out;
+    for (auto& [key, pool] : pools_)
+        if (pool->node() == node) out.push_back(pool.get());
+    return out;
+}
+
+int Worker::active_servers(int node) const {
+    int n = 0;
+    for (const auto& [key, pool] : pools_)
+        if (pool->node() == node) n += pool->total() - pool->idle_count();
+    return n;
+}
+
+std::vector<Client*> Worker::clients() const {
+    std::vector<Client*> out;
+    out.reserve(clients_.size());
+    for (const auto& [pid, c] : clients_) out.push_back(c);
+    return out;
+}
+
+Client* Worker::find_client(std::uint32_t pid) const {
+    auto it = clients_.find(pid);
+    return it == clients_.end() ? nullptr : it->second;
 }
 
 std::uint32_t Worker::register_client(Client& c) {

@@ -18,12 +18,14 @@
 
 #include "conf/config.hpp"
 #include "protocol/scram.hpp"
+#include "proxy/auth_query.hpp"
 
 namespace pgsteer::proxy {
 
 class Client;
 class Pool;
 class Proxy;
+class Router;
 
 class Worker {
 public:
@@ -43,10 +45,17 @@ public:
     std::uint64_t now() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
     bool stopping() const { return stopping_; }
 
-    // The node a client's next transaction goes to. One node for now; the routing module
-    // (ClusterView + classifier) plugs in here.
-    int choose_node(const Client& client) const;
+    // Routing: the cluster view, node slots and node choice (proxy/router.hpp). Pools are keyed
+    // by the router's node slot, stable across view changes.
+    Router& router() { return *router_; }
     Pool& pool_for(int node, const std::string& database, const std::string& user);
+    std::vector<Pool*> pools_on(int node);
+    template <class F> void for_each_pool(F&& f) {
+        for (auto& [key, pool] : pools_) f(*pool);
+    }
+    int active_servers(int node) const;   // server connections attached to clients, on a node
+    std::vector<Client*> clients() const; // a snapshot: the walk may close some
+    Client* find_client(std::uint32_t pid) const;
 
     // Client registry for BackendKeyData / CancelRequest; pids encode the worker index.
     std::uint32_t register_client(Client& c);
@@ -55,6 +64,7 @@ public:
 
     // The SCRAM verifier for a plaintext secret, derived once (PBKDF2 is the cost of a login).
     const protocol::ScramVerifier& verifier_for(const std::string& user, const std::string& password);
+    AuthQuery& auth_query() { return auth_query_; }
 
     void apply_config(conf::ConfigPtr config);
     void begin_stop(std::uint64_t deadline_ms);
@@ -80,7 +90,9 @@ private:
     std::vector<std::function<void(Worker&)>> inbox_;
     std::unordered_map<std::uint32_t, Client*> clients_;
     std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
+    std::unique_ptr<Router> router_;
     std::unordered_map<std::string, protocol::ScramVerifier> verifiers_;   // user NUL password
+    AuthQuery auth_query_{*this};
     std::uint32_t next_pid_ = 1;
     bool stopping_ = false;
     bool stopped_ = false;

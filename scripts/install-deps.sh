@@ -11,6 +11,7 @@ PACKAGES=(
   python3 python3-psycopg2 python3-asyncpg
   clang-14 libclang-rt-14-dev
   gnuplot-nox openssl procps iproute2 curl
+  prometheus   # promtool: the metrics tests check the exposition format with it
 )
 
 # dpkg-query names only the packages it knows; anything it does not list as installed is missing.

@@ -65,7 +65,8 @@ def row(args):
     figures = parse_output(text)
     errors = error_lines(text)
     status = status_of(args.rc, errors)
-    cpu = args.cpu_after - args.cpu_before if args.cpu_before is not None else None
+    cpu = (args.cpu_after - args.cpu_before
+           if args.cpu_before is not None and args.cpu_after is not None else None)
     txns = figures["txns"]
     return {
         "target": args.target, "workload": args.workload, "clients": args.clients,

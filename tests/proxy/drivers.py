@@ -1,5 +1,5 @@
-# Real drivers through pgsteer: asyncpg prepared statements, binary results and 300 concurrent
-# connections; psycopg2 parameters and COPY. Argument: the pgsteer port. Exits non-zero on a failure.
+# Real drivers through pgsteer: asyncpg prepared statements, binary results, binary COPY and N
+# concurrent connections; psycopg2 parameters and COPY. Argument: the pgsteer port. Exits non-zero on a failure.
 import asyncio, io, sys
 
 import asyncpg
@@ -19,6 +19,14 @@ async def main():
         v = await r.fetchval('select $1::int', i)
         await r.close()
         return v
+    # Binary COPY in (copy_records_to_table) and text COPY out.
+    await c.execute('create table if not exists driver_copy_a(a int, b text); truncate driver_copy_a')
+    await c.copy_records_to_table('driver_copy_a', records=[(i, f'r{i}') for i in range(5000)])
+    assert await c.fetchval('select sum(a) from driver_copy_a') == sum(range(5000))
+    out = io.BytesIO()
+    await c.copy_from_query('select a, b from driver_copy_a order by a', output=out)
+    lines = out.getvalue().decode().splitlines()
+    assert len(lines) == 5000 and lines[4999] == '4999\tr4999', lines[-1:]
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     vals = await asyncio.gather(*[one(i) for i in range(clients)])
     assert sum(vals) == sum(range(clients))

@@ -4,10 +4,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/select.h>
+#include <signal.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -58,6 +61,33 @@ int shell(const std::string& cmd) {
 
 std::string bin(const std::string& tool) { return "/usr/lib/postgresql/15/bin/" + tool; }
 
+std::string read_file(const std::string& path) {
+    std::ifstream f(path);
+    return {std::istreambuf_iterator<char>(f), {}};
+}
+
+// A self-signed certificate and key, made once per run in the cluster's directory.
+const std::string& cert_dir() {
+    static const std::string dir = [] {
+        std::string d = GlobalCluster::cluster->dir() + "/pf-tls";
+        if (shell(fmt::format("mkdir -p {0} && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+                              "-keyout {0}/key.pem -out {0}/cert.pem > /dev/null 2>&1", d)) != 0)
+            throw std::runtime_error("openssl could not make a test certificate");
+        return d;
+    }();
+    return dir;
+}
+
+// Polls `done` (each try may itself wait on pgsteer) a bounded number of times.
+template <class F>
+bool eventually(F done, int tries = 50) {
+    for (int i = 0; i < tries; ++i) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
 std::string sqlstate_of(const std::string& conninfo, const std::string& sql) {
     try {
         Connection c(conninfo);
@@ -79,6 +109,11 @@ BOOST_AUTO_TEST_CASE(simple_and_multi_statement_queries) {
     auto rows = c.rows("select 1; select g from generate_series(1,3) g");
     BOOST_TEST(rows.size() == 3u);
     BOOST_TEST(rows[2][0] == "3");
+    // psql sends a -c string with several statements as one simple Query and prints every result.
+    auto out = p.dir() + "/psql.out";
+    BOOST_REQUIRE(shell(fmt::format("PGPASSWORD=app psql -X -At -h 127.0.0.1 -p {} -U app app "
+                                    "-c 'select 1; select 2 + 2; select current_user' > {}", p.port(), out)) == 0);
+    BOOST_TEST(read_file(out) == "1\n4\napp\n");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_password_is_28P01_and_unknown_database_is_3D000) {
@@ -147,6 +182,7 @@ BOOST_AUTO_TEST_CASE(cancel_of_pg_sleep_reaches_the_server) {
     Connection(p.conninfo()).exec("select pg_sleep(0.3)");   // let the query start
     PGcancel* cancel = PQgetCancel(c.raw());
     char err[256];
+    auto sent = std::chrono::steady_clock::now();
     BOOST_REQUIRE(PQcancel(cancel, err, sizeof err) == 1);
     PQfreeCancel(cancel);
     std::string state;
@@ -155,6 +191,8 @@ BOOST_AUTO_TEST_CASE(cancel_of_pg_sleep_reaches_the_server) {
         PQclear(r);
     }
     BOOST_TEST(state == "57014");
+    // The sleep was cut short, not waited out (a loose bound: the machine is shared).
+    BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - sent).count() < 5);
     BOOST_TEST(c.value("select 1") == "1");
 }
 
@@ -188,6 +226,7 @@ BOOST_AUTO_TEST_CASE(queued_client_times_out_with_53300_naming_the_pool) {
         BOOST_TEST(rc != 0);
         BOOST_TEST(text.find("FATAL:  53300") != std::string::npos);
         BOOST_TEST(text.find("\"app/app@node1\"") != std::string::npos);
+        BOOST_TEST(text.find("raise pool.size") != std::string::npos);   // says what to do
     }
     a.exec("commit");
 }
@@ -253,4 +292,121 @@ BOOST_AUTO_TEST_CASE(check_reports_every_error_with_its_line) {
     }
     BOOST_TEST(lines == 3);
     BOOST_TEST(shell(fmt::format("{} --check -c {} > /dev/null", exe, p.config_path())) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(tls_require_with_a_self_signed_certificate) {
+    Pgsteer p(toml() + fmt::format("\n[tls]\nmode = \"require\"\ncert = \"{0}/cert.pem\"\nkey = \"{0}/key.pem\"\n", cert_dir()));
+    Connection c(p.conninfo() + " sslmode=require");
+    BOOST_TEST(PQsslInUse(c.raw()) == 1);
+    BOOST_TEST(std::string(PQsslAttribute(c.raw(), "protocol")).starts_with("TLS"));
+    BOOST_TEST(c.value("select sum(g) from generate_series(1, 100000) g") == "5000050000");   // many records
+    // The root of trust is the test's own certificate: verify-ca proves it is pgsteer's.
+    Connection verified(p.conninfo() + fmt::format(" sslmode=verify-ca sslrootcert={}/cert.pem", cert_dir()));
+    BOOST_TEST(verified.value("select current_user") == "app");
+    BOOST_TEST(sqlstate_of(p.conninfo() + " sslmode=disable", "select 1") == "28000");
+    BOOST_TEST(sqlstate_of(p.conninfo("app", "app", "wrong") + " sslmode=require", "select 1") == "28P01");
+    auto bench = fmt::format("PGPASSWORD=app {} -h 127.0.0.1 -p {} -U app -n -S -M extended -c 4 -j 2 -t 200 "
+                             "'dbname=app sslmode=require' > {}/pgbench.out 2>&1 && "
+                             "grep -q 'number of failed transactions: 0' {}/pgbench.out",
+                             bin("pgbench"), p.port(), p.dir(), p.dir());
+    BOOST_TEST(shell(bench) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(tls_allow_serves_both_kinds_of_client) {
+    Pgsteer p(toml() + fmt::format("\n[tls]\nmode = \"allow\"\ncert = \"{0}/cert.pem\"\nkey = \"{0}/key.pem\"\n", cert_dir()));
+    Connection tls(p.conninfo() + " sslmode=require"), plain(p.conninfo() + " sslmode=disable");
+    BOOST_TEST(PQsslInUse(tls.raw()) == 1);
+    BOOST_TEST(PQsslInUse(plain.raw()) == 0);
+    BOOST_TEST(tls.value("select 1") == "1");
+    BOOST_TEST(plain.value("select 1") == "1");
+}
+
+BOOST_AUTO_TEST_CASE(server_tls_to_a_node_with_ssl_on) {
+    auto& cluster = *GlobalCluster::cluster;
+    auto require = toml() + "\n[tls]\nserver_mode = \"require\"\n";
+    auto ssl_of_backend = "select ssl::text from pg_stat_ssl where pid = pg_backend_pid()";
+    {
+        Pgsteer p(require);   // node1 still has ssl = off: require must refuse, not fall back
+        BOOST_TEST(sqlstate_of(p.conninfo(), "select 1") == "08001");
+    }
+    auto data = cluster.dir() + "/node1";
+    BOOST_REQUIRE(shell(fmt::format("cp {0}/cert.pem {1}/server.crt && cp {0}/key.pem {1}/server.key && "
+                                    "chown postgres: {1}/server.crt {1}/server.key && chmod 600 {1}/server.key",
+                                    cert_dir(), data)) == 0);
+    cluster.harness("set 1 ssl on");
+    {
+        Pgsteer p(require);
+        Connection c(p.conninfo());
+        BOOST_TEST(c.value(ssl_of_backend) == "true");
+        BOOST_TEST(c.rows("select g from generate_series(1, 20000) g").size() == 20000u);
+    }
+    {
+        Pgsteer p(toml() + "\n[tls]\nserver_mode = \"prefer\"\n");
+        BOOST_TEST(query_value(p.conninfo(), ssl_of_backend) == "true");
+    }
+    cluster.harness("set 1 ssl off");
+    Pgsteer p(toml() + "\n[tls]\nserver_mode = \"prefer\"\n");
+    BOOST_TEST(query_value(p.conninfo(), ssl_of_backend) == "false");   // prefer falls back
+}
+
+BOOST_AUTO_TEST_CASE(auth_query_fetches_secrets_of_users_missing_from_users_file) {
+    // Only the query's own user is in the file; app's SCRAM verifier comes from pg_shadow.
+    auto users = GlobalCluster::cluster->dir() + "/pf-auth-query-users.txt";
+    std::ofstream(users) << "\"postgres\" \"unused-trust\"\n";
+    auto body = substitute(toml(), {{"users_file = \"@USERS@\"",
+                                     fmt::format("users_file = \"{}\"\nquery = \"select usename, passwd from pg_shadow "
+                                                 "where usename = $1\"\nquery_user = \"postgres\"", users)}});
+    Pgsteer p(body);
+    BOOST_TEST(query_value(p.conninfo(), "select current_user") == "app");
+    BOOST_TEST(sqlstate_of(p.conninfo("app", "app", "wrong"), "select 1") == "28P01");
+    BOOST_TEST(sqlstate_of(p.conninfo("nobody", "app", "app"), "select 1") == "28P01");
+    // Cached answer and SCRAM pass-through to the node for a fresh server connection.
+    auto bench = fmt::format("PGPASSWORD=app {} -h 127.0.0.1 -p {} -U app -n -S -c 4 -j 2 -t 100 app > {}/pgbench.out "
+                             "2>&1 && grep -q 'number of failed transactions: 0' {}/pgbench.out",
+                             bin("pgbench"), p.port(), p.dir(), p.dir());
+    BOOST_TEST(shell(bench) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(graceful_stop_lets_a_transaction_in_flight_finish) {
+    Pgsteer p(toml("transaction", 4, "", "shutdown_timeout = \"30s\""));
+    exec(p.conninfo(), "drop table if exists stop_t; create table stop_t(a int)");
+    Connection busy(p.conninfo()), idle(p.conninfo());
+    busy.exec("begin");
+    busy.exec("insert into stop_t values (1)");
+    BOOST_REQUIRE(::kill(p.pid(), SIGTERM) == 0);
+    BOOST_REQUIRE(eventually([&] { return p.log().find("stopping") != std::string::npos; }));
+    BOOST_TEST(sqlstate_of(p.conninfo(), "select 1") != "00000");   // no longer accepting
+    // The idle client is told at once, between queries: libpq hands such a message to the
+    // notice receiver.
+    std::string idle_state;
+    PQsetNoticeReceiver(idle.raw(), [](void* arg, const PGresult* r) {
+        if (const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE)) *static_cast<std::string*>(arg) = state;
+    }, &idle_state);
+    BOOST_TEST(eventually([&] {
+        PQconsumeInput(idle.raw());
+        PQisBusy(idle.raw());   // parses what arrived
+        return !idle_state.empty();
+    }));
+    BOOST_TEST(idle_state == "57P01");
+    busy.exec("insert into stop_t values (2)");
+    busy.exec("commit");
+    BOOST_TEST(p.terminate() == 0);   // gone once its last transaction ended
+    BOOST_TEST(query_value(GlobalCluster::cluster->superuser(1), "select count(*) from stop_t") == "2");
+}
+
+BOOST_AUTO_TEST_CASE(reload_changes_pool_size_live) {
+    auto config = [](int size) { return toml("transaction", size, "wait_timeout = \"1s\""); };
+    Pgsteer p(config(1));
+    Connection holder(p.conninfo());
+    holder.exec("begin");
+    holder.exec("select 1");
+    BOOST_TEST(sqlstate_of(p.conninfo(), "select 1") != "00000");   // the only connection is taken
+    p.write_config(config(2));
+    p.reload();
+    BOOST_TEST(eventually([&] { return sqlstate_of(p.conninfo(), "select 1") == "00000"; }, 20));
+    holder.exec("commit");
+    auto backends = query_value(GlobalCluster::cluster->superuser(1),
+                                "select count(*) from pg_stat_activity where usename = 'app' and datname = 'app'");
+    BOOST_TEST(backends == "2");
+    BOOST_TEST(p.log().find("pool.size") != std::string::npos);
 }

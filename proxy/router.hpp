@@ -1,0 +1,87 @@
+// A worker's view of the cluster for routing: the ClusterView it routes by (loaded once per unit
+// of work from the monitor's atomic pointer), the FunctionPolicy per (view generation, database),
+// stable pool slots for nodes (by name, host and port, so a discovery or reload that reorders the
+// node list keeps every pool), the node choice, and what a cluster change does to pools.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "health/cluster_view.hpp"
+#include "proxy/routing_stats.hpp"
+#include "routing/classification.hpp"
+#include "routing/functions.hpp"
+#include "routing/session_route.hpp"
+
+namespace pgsteer::proxy {
+
+class Worker;
+
+struct NodeEndpoint {
+    std::string name;
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct NodeChoice {
+    int slot = -1;              // the pool slot to use; -1 with wait_for_primary
+    bool standby = false;       // a read on a node that is not the primary
+    bool wait_for_primary = false;
+};
+
+class Router {
+public:
+    explicit Router(Worker& worker);
+
+    // Loads the monitor's current view (one atomic pointer load) and, when its generation moved
+    // on, re-maps view indexes to slots and drops the cached function policies.
+    void refresh();
+    const health::ClusterView& view() const { return *view_; }
+
+    const routing::FunctionPolicy& functions(const std::string& database);
+
+    // The node for a unit of work with this decision. `avoid_slot`: a standby that just failed
+    // the unit (it is retried elsewhere). Counts the choice in stats().
+    // A read for a database whose functions the monitor has not read yet goes to the primary:
+    // a call to one of its writing functions would look like a plain read.
+    NodeChoice choose(const routing::Decision& d, const routing::Classification& c, const std::string& database,
+                      int avoid_slot = -1);
+    // Where a new client's welcome (the ParameterStatus values) comes from: the primary if known.
+    int welcome_slot();
+
+    int slot_for(const std::string& name, const std::string& host, std::uint16_t port);
+    const NodeEndpoint& endpoint(int slot) const { return endpoints_.at(static_cast<std::size_t>(slot)); }
+    // The view's node for a slot; nullptr when the current view no longer has it.
+    const health::NodeView* node(int slot) const;
+    bool is_primary(int slot) const;
+
+    // On the worker's thread, after the monitor published a significant change: pools of nodes
+    // that stopped being primary or went down/fenced are emptied (clients in a transaction there
+    // get 08006), clients queued for them route again, clients waiting for a primary resume.
+    void cluster_changed(const health::ClusterView& before, const health::ClusterView& after);
+    // A server connection to a slot could not be opened: reads queued there try another node,
+    // and a failing primary makes the monitor look again at once.
+    void connect_failed(int slot);
+
+    RoutingStats& stats() { return stats_; }
+    const RoutingStats& stats() const { return stats_; }
+
+private:
+    int view_index(int slot) const;
+
+    Worker& worker_;
+    health::ClusterViewPtr view_;
+    std::uint64_t generation_ = 0;
+    std::vector<int> slots_;                  // view index -> slot
+    std::vector<NodeEndpoint> endpoints_;     // slot -> endpoint; slots are never reused
+    std::unordered_map<std::string, routing::FunctionPolicy> policies_;   // by database
+    std::unordered_set<std::string> watched_;   // databases announced to the monitor
+    std::vector<int> active_;                 // scratch: in-flight servers per view index
+    std::uint64_t tick_ = 0;
+    RoutingStats stats_;
+};
+
+}  // namespace pgsteer::proxy
