@@ -27,6 +27,7 @@ POOL_SIZE=${POOL_SIZE:-20}              # server connections per pool, PgBouncer
 PGPOOL_CHILDREN=${PGPOOL_CHILDREN:-64}  # pgpool-II's num_init_children: its cap on clients
 MAX_CONNECTIONS=${MAX_CONNECTIONS:-500} # per node: 256 direct clients + every pooler's pool
 MAX_CLIENTS=11000                       # the poolers' client limit, above the 10,000-client runs
+PGSTEER_PASSWORD=${PGSTEER_PASSWORD:-verifier}  # what pgsteer's users.txt holds for app: verifier|plain
 PGSTEER_BIN=$(cd "$TOP" && realpath -m "${PGSTEER_BIN:-build/app/pgsteer}")
 MICROBENCH=${PGSTEER_MICROBENCH:-$(dirname "$(dirname "$PGSTEER_BIN")")/bench/pgsteer_microbench}
 PG_BIN=/usr/lib/postgresql/15/bin

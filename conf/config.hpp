@@ -75,7 +75,7 @@ struct HealthConfig {
     bool repmgr = true;                        // read repmgr.nodes, discover registered standbys
     std::string user = "postgres";             // the monitors' login
     std::string password;                      // empty: from users_file, else none (trust/.pgpass)
-    std::string database = "postgres";
+    std::string database = "repmgr";         // where repmgr keeps repmgr.nodes
 };
 
 struct AdminConfig {

@@ -109,6 +109,15 @@ void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
     else if (in.size() > 0) on_data();
 }
 
+void Connection::send(std::string_view bytes) {
+    if (!tls_ && !writing_ && !closing_ && out_.empty()) {
+        uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+        int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+        if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));   // errors surface in flush()
+    }
+    out_.append(bytes);
+}
+
 void Connection::flush() {
     if (writing_ || closing_) return;
     if (tls_ && !tls_->seal(out_)) {

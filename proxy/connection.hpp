@@ -53,6 +53,9 @@ public:
     bool reading() const { return reading_; }
 
     std::string& out() { return out_; }                   // append, then flush()
+    // Bytes owned by the caller (a peer's read buffer): written straight to the socket when
+    // nothing is queued, so only what the socket does not take now is copied into out().
+    void send(std::string_view bytes);
     void flush();
     std::size_t pending_out() const { return out_.size() + inflight_.size(); }
     bool over_high_watermark() const { return pending_out() > high_watermark; }

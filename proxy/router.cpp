@@ -145,9 +145,15 @@ void Router::cluster_changed(const health::ClusterView& before, const health::Cl
     }
 }
 
+void Router::nudge_monitor(std::uint64_t now) {
+    if (last_nudge_ != 0 && now - last_nudge_ < 100) return;
+    last_nudge_ = now;
+    worker_.proxy().monitor().recheck();
+}
+
 void Router::connect_failed(int slot) {
     if (is_primary(slot)) {
-        worker_.proxy().monitor().recheck();
+        nudge_monitor(worker_.now());
         return;
     }
     // A standby that refuses connections: reads queued for it go elsewhere now rather than

@@ -65,6 +65,9 @@ public:
     // A server connection to a slot could not be opened: reads queued there try another node,
     // and a failing primary makes the monitor look again at once.
     void connect_failed(int slot);
+    // Clients wait for a primary: have the monitor probe again now, at most every 100 ms, so a
+    // promotion is followed within a probe's round trip instead of at the next interval.
+    void nudge_monitor(std::uint64_t now);
 
     RoutingStats& stats() { return stats_; }
     const RoutingStats& stats() const { return stats_; }
@@ -81,6 +84,7 @@ private:
     std::unordered_set<std::string> watched_;   // databases announced to the monitor
     std::vector<int> active_;                 // scratch: in-flight servers per view index
     std::uint64_t tick_ = 0;
+    std::uint64_t last_nudge_ = 0;
     RoutingStats stats_;
 };
 

@@ -54,6 +54,7 @@ bool Client::route_unit() {
         if (primary_wait_since_ == 0) {
             primary_wait_since_ = std::max<std::uint64_t>(1, worker().now());
             ++router.stats().writes_waited_for_primary;
+            router.nudge_monitor(worker().now());
             PGS_LOG(info, "{}: no primary in the cluster view ({}); waiting up to {} ms", ident(),
                     router.view().reason, worker().config().routing.primary_wait_timeout.count());
         }
@@ -122,6 +123,7 @@ void Client::fail_unit(std::string_view sqlstate, std::string_view message) {
 
 void Client::primary_wait_janitor(std::uint64_t now) {
     if (primary_wait_since_ == 0 || state_ != ClientState::idle) return;
+    worker().router().nudge_monitor(now);
     const auto timeout = worker().config().routing.primary_wait_timeout.count();
     if (now - primary_wait_since_ < static_cast<std::uint64_t>(timeout)) return;
     primary_wait_since_ = 0;

@@ -27,6 +27,28 @@ std::uint32_t load_u32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
+// Forwarded messages that follow each other in the read buffer, sent to the client as one span
+// (one write, no copy when the client has nothing queued).
+class ForwardRun {
+public:
+    void add(Connection* to, const std::uint8_t* bytes, std::size_t n) {
+        auto* p = reinterpret_cast<const char*>(bytes);
+        if (to != to_ || p != begin_ + size_) emit();
+        if (size_ == 0) to_ = to, begin_ = p;
+        size_ += n;
+    }
+    // Before the read buffer moves (reserve) and when the relay loop ends.
+    void emit() {
+        if (size_ > 0 && to_) to_->send({begin_, size_});
+        size_ = 0;
+    }
+
+private:
+    Connection* to_ = nullptr;
+    const char* begin_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 std::string error_bytes(std::string_view sqlstate, std::string_view message) {
     std::string out;
     protocol::put_error(out, "FATAL", sqlstate, message);
@@ -306,13 +328,14 @@ void Server::relay() {
     Client* c = client_;
     bool release = false;
     bool wants_commit_lsn = false;
+    ForwardRun run;
     while (!closing() && !release) {
-        std::string* dst = client_ ? &client_->out() : nullptr;
+        Client* dst = client_;
         auto v = in.view();
         if (copy_skip_ > 0) {
             if (v.empty()) break;
             auto n = static_cast<std::size_t>(std::min<std::uint64_t>(copy_skip_, v.size()));
-            if (dst) dst->append(reinterpret_cast<const char*>(v.data()), n);
+            if (dst) run.add(dst, v.data(), n);
             in.consume(n);
             copy_skip_ -= n;
             continue;
@@ -330,10 +353,11 @@ void Server::relay() {
             bool inspect = type == 'Z' || type == 'E' || type == 'S' || type == '1' || type == '3' || type == 'G' ||
                            internal_ > 0;
             if (inspect) {
+                run.emit();
                 in.reserve(total);
                 break;
             }
-            if (dst) dst->append(reinterpret_cast<const char*>(v.data()), v.size());
+            if (dst) run.add(dst, v.data(), v.size());
             copy_skip_ = total - v.size();
             in.consume(v.size());
             break;
@@ -409,10 +433,11 @@ void Server::relay() {
         default:
             break;
         }
-        if (forward) dst->append(raw);
+        if (forward) run.add(dst, v.data(), raw.size());
         in.consume(total);
     }
     if (closing()) return;
+    run.emit();
     if (c && client_ == c) {
         c->flush();
         if (!release && c->over_high_watermark()) stop_reading();

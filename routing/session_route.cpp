@@ -23,12 +23,6 @@ bool client_may_vouch(const Classification& c) {
     }
 }
 
-bool plain_name(const std::string& name) {
-    return std::all_of(name.begin(), name.end(), [](char ch) {
-        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
-    });
-}
-
 }  // namespace
 
 Target SessionRoute::idle_target(const Classification& c) const {
@@ -113,28 +107,6 @@ void SessionRoute::apply(const SessionSet& s) {
             default_serializable_ = v.find("serializable") != std::string::npos;
         }
     }
-}
-
-std::string SessionRoute::replay_sql() const {
-    std::string out;
-    for (const SessionSet& s : sets_) {
-        if (!out.empty()) out += ';';
-        if (s.name == "timezone") {
-            out += "SET TIME ZONE ";
-        } else if (s.name == "role") {
-            out += "SET ROLE ";
-        } else if (s.name == "session_authorization") {
-            out += "SET SESSION AUTHORIZATION ";
-        } else if (plain_name(s.name)) {
-            out += "SET " + s.name + " TO ";
-        } else {
-            out += "SET \"";
-            for (char ch : s.name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-            out += "\" TO ";
-        }
-        out += s.value;
-    }
-    return out;
 }
 
 }  // namespace pgsteer::routing

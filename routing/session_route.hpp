@@ -52,7 +52,6 @@ public:
     bool default_serializable() const { return default_serializable_; }
     // Session settings in the order they must be replayed on another server connection.
     const std::vector<SessionSet>& sets() const { return sets_; }
-    std::string replay_sql() const;  // "SET search_path TO app;SET TIME ZONE 'UTC'"; "" when none
 
 private:
     Target idle_target(const Classification& c) const;

@@ -1,7 +1,7 @@
 # The four things bench/run.sh measures: direct (the primary), PgBouncer, pgpool-II and pgsteer.
 # Writes each pooler's config into $RUN/<target>/, starts it, checks it serves, stops it.
 # Sourced by run.sh, which sets RUN, BASE_PORT, POOL_SIZE, PGPOOL_CHILDREN, MAX_CLIENTS,
-# PGSTEER_BIN, PG_BIN, PY and HERE (the bench/ folder).
+# PGSTEER_BIN, PGSTEER_PASSWORD, PG_BIN, PY and HERE (the bench/ folder).
 # shellcheck shell=bash disable=SC2034
 
 TARGETS=(direct pgbouncer pgpool pgsteer)
@@ -20,6 +20,11 @@ app_query() {
     -h 127.0.0.1 -p "${PORT[$1]}" -U app -d app -c "$2" 2>>"$RUN/$1/check.log"
 }
 
+# The last error psql reported in a check log (its other lines only explain).
+last_error() {
+  grep -E 'FATAL|ERROR|error:' "$1" | tail -n 1
+}
+
 # Waits up to 15 s for the target to answer a query as app; on failure, records why.
 wait_serving() {
   local target=$1 deadline=$((SECONDS + 15))
@@ -34,7 +39,7 @@ wait_serving() {
     fi
     sleep 0.1
   done
-  SKIP[$target]="does not answer queries: $(tail -n 2 "$RUN/$target/check.log" | tr '\n' ' ')"
+  SKIP[$target]="does not answer queries: $(last_error "$RUN/$target/check.log")"
   return 1
 }
 
@@ -134,7 +139,13 @@ start_pgsteer() {
     SKIP[pgsteer]="no binary at $PGSTEER_BIN (build it first)"
     return 1
   fi
-  userlist_line >"$dir/users.txt"
+  local secret="SCRAM verifier"
+  if [[ $PGSTEER_PASSWORD == plain ]]; then
+    secret="clear-text password"
+    echo '"app" "app"' >"$dir/users.txt"
+  else
+    userlist_line >"$dir/users.txt"
+  fi
   for variant in split primary-only; do
     if [[ $variant == split ]]; then nodes=$(pgsteer_nodes 3 0); else nodes=$(pgsteer_nodes 1 1); fi
     render pgsteer.toml "$dir/pgsteer-$variant.toml" DIR="$dir" LISTEN_PORT="${PORT[pgsteer]}" \
@@ -144,11 +155,11 @@ start_pgsteer() {
     if ! launch pgsteer "$PGSTEER_BIN" -c "$dir/pgsteer-$variant.toml"; then
       why+="$variant: ${SKIP[pgsteer]}. "
     elif ! app_query pgsteer "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
-      why+="$variant: pgbench's UPDATE fails: $(tail -n 1 "$dir/check.log"). "
+      why+="$variant: pgbench's UPDATE fails: $(last_error "$dir/check.log"). "
     else
       ports=$(pgsteer_read_ports)
       if [[ $variant == primary-only || " $ports " != *" $BASE_PORT "* ]]; then
-        NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, pgsteer-$variant.toml; reads answered by ports $ports. $why"
+        NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, $secret in users.txt, pgsteer-$variant.toml; reads answered by ports $ports. $why"
         return 0
       fi
       why+="split: reads answered by ports $ports, the primary among them although its weight is 0 (read split not working yet). "

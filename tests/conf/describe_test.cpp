@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(describe_lists_every_key_in_order) {
         {"health.repmgr", "true", "true", true},
         {"health.user", "postgres", "postgres", true},
         {"health.password", "(set)", "", true},
-        {"health.database", "postgres", "postgres", true},
+        {"health.database", "repmgr", "repmgr", true},
         {"admin.users", "admin", "admin", true},
         {"admin.metrics_listen", "127.0.0.1:9930", "", false},
         {"log.level", "info", "info", true},

@@ -71,7 +71,7 @@ failures_before_down = 1
 repmgr = false
 user = "monitor"
 password = "hunter2"
-database = "repmgr"
+database = "monitoring"
 
 [admin]
 users = ["ops", "admin2"]
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(every_key_is_read) {
     BOOST_TEST(!c.health.repmgr);
     BOOST_TEST(c.health.user == "monitor");
     BOOST_TEST(c.health.password == "hunter2");
-    BOOST_TEST(c.health.database == "repmgr");
+    BOOST_TEST(c.health.database == "monitoring");
 
     BOOST_TEST(c.admin.users == (std::vector<std::string>{"ops", "admin2"}), boost::test_tools::per_element());
     BOOST_TEST(c.admin.metrics_listen == "*:9930");

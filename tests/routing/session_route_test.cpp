@@ -33,6 +33,13 @@ struct Client {
     }
 };
 
+// The tracked session settings in replay order, as "name=value;…".
+std::string tracked(const SessionRoute& route) {
+    std::string out;
+    for (const SessionSet& s : route.sets()) out += (out.empty() ? "" : ";") + s.name + "=" + s.value;
+    return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(session_route)
@@ -219,13 +226,13 @@ BOOST_AUTO_TEST_CASE(session_sets_are_tracked_once_committed) {
     c.run("SET TIME ZONE 'UTC'", 'I');
     c.run("SET work_mem = '64MB'", 'I', true);  // failed: not tracked
     c.run("SET LOCAL statement_timeout = 0", 'I');
-    BOOST_TEST(c.route.replay_sql() == "SET search_path TO app, public;SET TIME ZONE 'UTC'");
+    BOOST_TEST(tracked(c.route) == "search_path=app, public;timezone='UTC'");
     c.run("SET search_path = app", 'I');
-    BOOST_TEST(c.route.replay_sql() == "SET TIME ZONE 'UTC';SET search_path TO app");
+    BOOST_TEST(tracked(c.route) == "timezone='UTC';search_path=app");
     c.run("RESET TIME ZONE", 'I');
-    BOOST_TEST(c.route.replay_sql() == "SET search_path TO app");
+    BOOST_TEST(tracked(c.route) == "search_path=app");
     c.run("RESET ALL", 'I');
-    BOOST_TEST(c.route.replay_sql().empty());
+    BOOST_TEST(tracked(c.route).empty());
 }
 
 BOOST_AUTO_TEST_CASE(sets_in_a_rolled_back_transaction_are_forgotten) {
@@ -240,17 +247,7 @@ BOOST_AUTO_TEST_CASE(sets_in_a_rolled_back_transaction_are_forgotten) {
     c.run("COMMIT", 'I');
     BOOST_TEST(c.route.sets().empty());
     c.run("BEGIN; SET search_path = app; COMMIT", 'I');
-    BOOST_TEST(c.route.replay_sql() == "SET search_path TO app");
-}
-
-BOOST_AUTO_TEST_CASE(replay_uses_the_syntax_each_setting_needs) {
-    Client c;
-    c.run("SET ROLE reader", 'I');
-    c.run("SET SESSION AUTHORIZATION app", 'I');
-    c.run("SET \"Odd Name\" = 1", 'I');
-    c.run("SET myapp.tenant = '42'", 'I');
-    BOOST_TEST(c.route.replay_sql() ==
-               "SET ROLE reader;SET SESSION AUTHORIZATION app;SET \"odd name\" TO 1;SET myapp.tenant TO '42'");
+    BOOST_TEST(tracked(c.route) == "search_path=app");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
