@@ -18,42 +18,10 @@ namespace sqlstate = protocol::sqlstate;
 constexpr std::size_t max_named = 100;   // statements or portals per connection
 constexpr std::string_view invalid_cursor_name = "34000";
 
-std::uint16_t load_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
-std::uint32_t load_u32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
-// The result format codes at the end of a Bind (protocol::Bind does not expose them).
-std::optional<std::vector<std::int16_t>> bind_result_formats(const protocol::Frame& f) {
-    const auto body = f.body;
-    std::size_t pos = 0;
-    for (int cstrings = 0; cstrings < 2; ++cstrings) {   // portal, statement
-        while (pos < body.size() && body[pos] != 0) ++pos;
-        if (pos++ >= body.size()) return std::nullopt;
-    }
-    auto u16 = [&]() -> std::optional<std::uint16_t> {
-        if (body.size() - pos < 2) return std::nullopt;
-        pos += 2;
-        return load_u16(body.data() + pos - 2);
-    };
-    const auto param_formats = u16();
-    if (!param_formats || body.size() - pos < 2u * *param_formats) return std::nullopt;
-    pos += 2u * *param_formats;
-    const auto params = u16();
-    if (!params) return std::nullopt;
-    for (std::uint16_t i = 0; i < *params; ++i) {
-        if (body.size() - pos < 4) return std::nullopt;
-        const auto length = static_cast<std::int32_t>(load_u32(body.data() + pos));
-        pos += 4;
-        if (length > 0) {
-            if (body.size() - pos < static_cast<std::size_t>(length)) return std::nullopt;
-            pos += static_cast<std::size_t>(length);
-        }
-    }
-    const auto count = u16();
-    if (!count || body.size() - pos != 2u * *count) return std::nullopt;
-    std::vector<std::int16_t> formats(*count);
-    for (auto& format : formats) format = static_cast<std::int16_t>(*u16());
+// A Bind's result format codes, kept with the portal after the message is gone.
+std::vector<std::int16_t> result_formats(const protocol::Bind& b) {
+    std::vector<std::int16_t> formats(b.result_formats.size() / 2);
+    for (std::size_t i = 0; i < formats.size(); ++i) formats[i] = b.result_format(i);
     return formats;
 }
 
@@ -102,9 +70,9 @@ std::optional<ExtendedSession::Execute> ExtendedSession::handle(const protocol::
     }
     case msg::bind: {
         const auto b = protocol::parse_bind(frame);
-        auto formats = bind_result_formats(frame);
         // parse_bind also rejects format codes other than 0 (text) and 1 (binary).
-        if (!b || !formats) return fail(out, sqlstate::protocol_violation, "malformed Bind message");
+        if (!b) return fail(out, sqlstate::protocol_violation, "malformed Bind message");
+        auto formats = result_formats(*b);
         const auto statement = statements_.find(b->statement);
         if (statement == statements_.end())
             return fail(out, sqlstate::invalid_sql_statement_name,
@@ -112,13 +80,13 @@ std::optional<ExtendedSession::Execute> ExtendedSession::handle(const protocol::
         if (b->param_count != 0)
             return fail(out, sqlstate::protocol_violation, "admin commands take no parameters");
         const auto columns = column_count(statement->second.kind);
-        if (formats->size() > 1 && formats->size() != columns)
+        if (formats.size() > 1 && formats.size() != columns)
             return fail(out, sqlstate::protocol_violation,
-                        fmt::format("bind message has {} result formats but query has {} columns", formats->size(),
+                        fmt::format("bind message has {} result formats but query has {} columns", formats.size(),
                                     columns));
         if (!b->portal.empty() && !portals_.contains(b->portal) && portals_.size() >= max_named)
             return fail(out, sqlstate::program_limit_exceeded, "too many portals on the admin console");
-        portals_.insert_or_assign(std::string(b->portal), Portal{statement->second, std::move(*formats)});
+        portals_.insert_or_assign(std::string(b->portal), Portal{statement->second, std::move(formats)});
         protocol::put_bind_complete(out);
         return std::nullopt;
     }

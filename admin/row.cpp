@@ -86,13 +86,9 @@ std::int16_t format_of(std::span<const std::int16_t> formats, std::size_t column
 
 void put_row_description(std::string& out, std::span<const protocol::ColumnDesc> columns,
                          std::span<const std::int16_t> formats) {
-    protocol::MessageWriter w(out, protocol::msg::row_description);
-    w.u16(static_cast<std::uint16_t>(columns.size()));
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        const auto& c = columns[i];
-        w.cstring(c.name).u32(0).i16(0).u32(c.type_oid).i16(c.typlen).i32(-1).i16(format_of(formats, i));
-    }
-    w.finish();
+    std::vector<protocol::ColumnDesc> described(columns.begin(), columns.end());
+    for (std::size_t i = 0; i < described.size(); ++i) described[i].format = format_of(formats, i);
+    protocol::put_row_description(out, described);
 }
 
 void put_data_row(std::string& out, const std::vector<Cell>& row, std::span<const std::int16_t> formats) {

@@ -144,7 +144,7 @@ void put_row_description(std::string& out, std::span<const ColumnDesc> columns) 
     MessageWriter w(out, msg::row_description);
     w.u16(static_cast<std::uint16_t>(columns.size()));
     for (const auto& c : columns)
-        w.cstring(c.name).u32(0).i16(0).u32(c.type_oid).i16(c.typlen).i32(-1).i16(0);
+        w.cstring(c.name).u32(0).i16(0).u32(c.type_oid).i16(c.typlen).i32(-1).i16(c.format);
     w.finish();
 }
 

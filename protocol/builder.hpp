@@ -77,6 +77,7 @@ struct ColumnDesc {
     std::string_view name;
     std::uint32_t type_oid = type_oid::text;
     std::int16_t typlen = -1;
+    std::int16_t format = 0;   // 0 text, 1 binary (as the client's Bind asked)
 };
 void put_row_description(std::string& out, std::span<const ColumnDesc> columns);
 void put_row_description(std::string& out, std::initializer_list<ColumnDesc> columns);

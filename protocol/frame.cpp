@@ -24,14 +24,14 @@ FrameResult peek_frame(std::span<const std::uint8_t> buf, std::uint32_t max_leng
         r.error = "message too large";
         return r;
     }
+    r.frame.type = static_cast<char>(buf[0]);
+    r.frame.length = length;
     const std::size_t wire = 1 + std::size_t{length};
     if (buf.size() < wire) {
         r.need = wire;
         return r;
     }
     r.status = FrameStatus::frame;
-    r.frame.type = static_cast<char>(buf[0]);
-    r.frame.length = length;
     r.frame.body = buf.subspan(5, length - 4);
     return r;
 }

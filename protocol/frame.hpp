@@ -27,12 +27,15 @@ struct Frame {
 
 struct FrameResult {
     FrameStatus status = FrameStatus::need_more;
-    Frame frame;                  // valid when status == frame
+    Frame frame;                  // valid when status == frame (type and length: see below)
     std::size_t need = 0;         // when need_more: total bytes the buffer must hold (at least 5)
     const char* error = nullptr;  // when malformed: why, a static string
 };
 
-// Looks at the start of buf; never allocates, never reads past buf or the declared length.
+// Looks at the start of buf. When the 5 header bytes are there but not the whole body, the
+// result is need_more with frame.type and frame.length already filled in (frame.body empty),
+// so a relay can stream a large message through without holding all of it.
+// Never allocates, never reads past buf or the declared length.
 FrameResult peek_frame(std::span<const std::uint8_t> buf,
                        std::uint32_t max_length = default_max_length);
 

@@ -19,13 +19,13 @@ std::optional<T> finish(const Reader& r, T value) {
 bool is_statement_or_portal(char kind) { return kind == 'S' || kind == 'P'; }
 
 // A sequence of int16 format codes preceded by its count; each must be 0 (text) or 1 (binary).
-bool read_formats(Reader& r) {
+// Returns the codes' bytes.
+std::span<const std::uint8_t> read_formats(Reader& r) {
     const std::uint16_t n = r.u16();
-    for (std::uint16_t i = 0; i < n && r.ok(); ++i) {
-        const std::int16_t f = r.i16();
-        if (f != 0 && f != 1) r.fail();
-    }
-    return r.ok();
+    auto codes = r.bytes(2u * n);
+    for (std::size_t i = 0; i < codes.size(); i += 2)
+        if (codes[i] != 0 || codes[i + 1] > 1) r.fail();
+    return r.ok() ? codes : std::span<const std::uint8_t>{};
 }
 
 // Count-prefixed values, each an int32 length (-1 = NULL) then that many bytes.
@@ -121,8 +121,15 @@ std::optional<Bind> parse_bind(const Frame& f) {
     b.statement = r.cstring();
     read_formats(r);
     b.param_count = read_values(r, [](std::optional<std::string_view>) {});
-    read_formats(r);
+    b.result_formats = read_formats(r);
     return finish(r, b);
+}
+
+std::int16_t Bind::result_format(std::size_t column) const {
+    const std::size_t n = result_formats.size() / 2;
+    if (n == 0) return 0;
+    const std::size_t i = n == 1 ? 0 : column;
+    return i < n ? result_formats[2 * i + 1] : 0;
 }
 
 std::optional<Describe> parse_describe(const Frame& f) {

@@ -107,6 +107,11 @@ std::optional<Parse> parse_parse(const Frame&);
 struct Bind {
     std::string_view portal, statement;
     std::uint16_t param_count = 0;
+    std::span<const std::uint8_t> result_formats;   // the int16 result format codes, raw
+
+    // The format of result column `column`: none given means text for all, one applies to
+    // every column, else one per column. 0 = text, 1 = binary.
+    std::int16_t result_format(std::size_t column) const;
 };
 std::optional<Bind> parse_bind(const Frame&);
 

@@ -15,6 +15,7 @@
 #include "proxy/connection.hpp"
 #include "proxy/session_params.hpp"
 #include "proxy/statements.hpp"
+#include "proxy/stats.hpp"
 #include "routing/session_route.hpp"
 
 namespace pgsteer::proxy {
@@ -66,7 +67,10 @@ public:
     // A ReadyForQuery reached the client. True when a write just committed: the server then
     // reads the primary's WAL position for it (commit_lsn_pending, then commit_lsn_known).
     bool note_ready(char status, std::uint64_t now);
-    void note_error() { unit_failed_ = true; }         // an ErrorResponse reached the client
+    void note_error() {                                // an ErrorResponse reached the client
+        unit_failed_ = true;
+        ++counters_->errors;
+    }
     void commit_lsn_pending() { lsn_pending_ = true; }
     void commit_lsn_known(std::optional<std::uint64_t> lsn);
     // Routing (proxy/routing_client.cpp): back from a pool's queue to choose a node again,
@@ -152,6 +156,11 @@ private:
     bool lsn_pending_ = false;       // the primary's WAL position of the last commit is on its way
     bool lsn_unknown_ = false;       // ... and could not be read: reads go to the primary
     std::uint64_t primary_wait_since_ = 0;
+
+    // Its database's counters on this worker (set at login; the admin console has none) and the
+    // clocks that feed them.
+    DatabaseCounters* counters_ = nullptr;
+    ClientClock clock_;
 };
 
 }  // namespace pgsteer::proxy

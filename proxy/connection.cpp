@@ -79,6 +79,7 @@ void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
 void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* c = static_cast<Connection*>(s->data);
     if (c->closing_) return;
+    if (nread > 0 && c->bytes_read_) *c->bytes_read_ += static_cast<std::uint64_t>(nread);
     if (nread > 0 && c->tls_) {
         c->read_tls(static_cast<std::size_t>(nread), buf);
     } else if (nread > 0) {
@@ -113,7 +114,10 @@ void Connection::send(std::string_view bytes) {
     if (!tls_ && !writing_ && !closing_ && out_.empty()) {
         uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
         int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
-        if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));   // errors surface in flush()
+        if (n > 0) {
+            bytes.remove_prefix(static_cast<std::size_t>(n));   // errors surface in flush()
+            if (bytes_written_) *bytes_written_ += static_cast<std::uint64_t>(n);
+        }
     }
     out_.append(bytes);
 }
@@ -126,6 +130,7 @@ void Connection::flush() {
         return;
     }
     if (out_.empty()) return;
+    if (bytes_written_) *bytes_written_ += out_.size();   // all of it, now or from write_inflight
     uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
     int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
     if (n == static_cast<int>(out_.size())) {

@@ -65,6 +65,8 @@ public:
     // Writes what is pending, then closes (for a final ErrorResponse).
     void close_after_flush();
     void release_buffers();   // idle: give memory back
+    // Wire bytes read and written from now on are added to these counters (SHOW STATS).
+    void count_bytes(std::uint64_t* read, std::uint64_t* written) { bytes_read_ = read, bytes_written_ = written; }
 
     // From now on the socket carries TLS: call right after the plaintext negotiation byte was
     // flushed. A client-role context starts the handshake at once.
@@ -99,6 +101,8 @@ private:
     bool closing_ = false;
     bool close_when_flushed_ = false;
     std::unique_ptr<TlsLink> tls_;   // set once the peer agreed to TLS
+    std::uint64_t* bytes_read_ = nullptr;
+    std::uint64_t* bytes_written_ = nullptr;
 };
 
 }  // namespace pgsteer::proxy

@@ -19,6 +19,7 @@
 #include "conf/config.hpp"
 #include "protocol/scram.hpp"
 #include "proxy/auth_query.hpp"
+#include "proxy/stats.hpp"
 
 namespace pgsteer::proxy {
 
@@ -48,6 +49,7 @@ public:
     // Routing: the cluster view, node slots and node choice (proxy/router.hpp). Pools are keyed
     // by the router's node slot, stable across view changes.
     Router& router() { return *router_; }
+    WorkerStats& stats() { return stats_; }   // per-database traffic (proxy/stats.hpp)
     Pool& pool_for(int node, const std::string& database, const std::string& user);
     std::vector<Pool*> pools_on(int node);
     template <class F> void for_each_pool(F&& f) {
@@ -91,6 +93,7 @@ private:
     std::unordered_map<std::uint32_t, Client*> clients_;
     std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
     std::unique_ptr<Router> router_;
+    WorkerStats stats_;
     std::unordered_map<std::string, protocol::ScramVerifier> verifiers_;   // user NUL password
     AuthQuery auth_query_{*this};
     std::uint32_t next_pid_ = 1;

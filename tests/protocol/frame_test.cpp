@@ -48,6 +48,11 @@ BOOST_DATA_TEST_CASE(peek_typed, bdata::make(typed), p) {
     const FrameResult r = peek_frame(bytes_of(buf), p.max_length);
     BOOST_TEST((r.status == p.status));
     if (p.status == FrameStatus::need_more) BOOST_TEST(r.need == p.need);
+    if (p.status == FrameStatus::need_more && buf.size() >= 5) {   // the header is known already
+        BOOST_TEST(r.frame.type == buf[0]);
+        BOOST_TEST(r.frame.wire_size() == p.need);
+        BOOST_TEST(r.frame.body.empty());
+    }
     if (p.status == FrameStatus::frame) {
         BOOST_TEST(r.frame.wire_size() == p.need);
         BOOST_TEST(r.frame.body.size() == p.need - 5);

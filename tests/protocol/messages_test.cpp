@@ -276,6 +276,28 @@ BOOST_AUTO_TEST_CASE(parser_checks_type_byte) {
     BOOST_TEST(parse_parse(f).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(bind_result_formats) {
+    struct Case {
+        const char* hex;   // the Bind body after portal and statement: formats, values, result formats
+        std::int16_t column0, column1, column5;
+    };
+    const Case cases[] = {
+        {"0000 0000 0000", 0, 0, 0},                 // none: text everywhere
+        {"0000 0000 0001 0001", 1, 1, 1},            // one: applies to every column
+        {"0000 0000 0002 0001 0000", 1, 0, 0},       // one per column; past the list: text
+    };
+    for (const Case& c : cases) {
+        const std::string body = std::string("p\0s\0", 4) + from_hex(c.hex);
+        std::string wire;
+        put_message(wire, 'B', body);
+        const auto b = parse_bind(one_frame(wire));
+        BOOST_TEST_REQUIRE(b.has_value());
+        BOOST_TEST(b->result_format(0) == c.column0);
+        BOOST_TEST(b->result_format(1) == c.column1);
+        BOOST_TEST(b->result_format(5) == c.column5);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(startup_get_takes_last_duplicate) {
     std::string wire;
     put_startup_message(wire, {{"user", "a"}, {"application_name", "x"}, {"user", "b"}});
