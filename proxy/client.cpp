@@ -318,6 +318,8 @@ void Client::auth_succeeded() {
         if (admin_) state_ = ClientState::idle;
         return;
     }
+    counters_ = &worker().stats().database(database_);
+    count_bytes(&counters_->bytes_received, &counters_->bytes_sent);
     pool_ = &worker().pool_for(worker().router().welcome_slot(), database_, user_);
     if (fetched_secret_) pool_->fetched_secret = fetched_secret_;
     const auto* entry = pool_->secret();
@@ -358,6 +360,9 @@ void Client::attach(Server& s) {
     unit_decision_.reset();   // the unit has its node: nothing to route again
     server_ = &s;
     state_ = ClientState::active;
+    const auto t = now_us();
+    clock_.attached(*counters_, t);
+    clock_.query_begins(t);   // the unit it queued with goes out now
     s.attach(*this);
     PGS_LOG(debug, "{} node {}: attached backend {}", ident(), pool_->node(), s.backend_pid());
 }
@@ -372,6 +377,7 @@ bool Client::note_ready(char status, std::uint64_t now) {
     last_ready_ = now;
     cancel_sent_ = false;
     unit_synced_ = false;
+    clock_.ready(*counters_, status, server_ && !server_->quiet(), now_us());
     bool learn_lsn = route_.finished(status, std::exchange(unit_failed_, false));
     if (pinned_ && !route_.pinned() && status == 'I') pinned_ = false;   // DISCARD ALL committed
     return learn_lsn;
@@ -386,7 +392,7 @@ void Client::server_lost(std::string_view node_name) {
 void Client::pin(std::string_view reason) {
     if (pinned_) return;
     pinned_ = true;
-    pin_reason_ = reason.empty() ? "session_state" : std::string(reason);
+    pin_reason_ = std::string(reason);
     if (server_) server_->needs_reset = true;
     PGS_LOG(info, "{} node {}: pinned to backend {}", ident(), pool_ ? pool_->node() : -1,
             server_ ? server_->backend_pid() : 0);
@@ -397,6 +403,7 @@ void Client::pin(std::string_view reason) {
 void Client::relay() {
     Server& s = *server_;
     bool txn = transaction_mode(worker());
+    if (clock_.query_started == 0 && s.quiet() && in.size() > 0) clock_.query_begins(now_us());
     while (!closing() && server_ == &s) {
         auto v = in.view();
         if (copy_skip_ > 0) {
@@ -633,6 +640,7 @@ void Client::protocol_violation(std::string_view message) {
 
 void Client::fail(std::string_view severity, std::string_view sqlstate, std::string_view message) {
     if (closing()) return;
+    if (counters_) ++counters_->errors;
     protocol::put_error(out(), severity, sqlstate, message);
     leave();
     close_after_flush();

@@ -112,7 +112,7 @@ private:
     void note_bind(std::string_view statement);
     void primary_wait_janitor(std::uint64_t now);
     bool holding_after_sync(char next_type) const;
-    void pin(std::string_view reason = {});
+    void pin(std::string_view reason);   // a routing::reason_name
     void leave();                    // out of every list, server handed back; before closing
     void protocol_violation(std::string_view message);
     std::string ident() const;

@@ -67,8 +67,7 @@ const routing::FunctionPolicy& Router::functions(const std::string& database) {
         .first->second;
 }
 
-NodeChoice Router::choose(const routing::Decision& d, const routing::Classification& c, const std::string& database,
-                          int avoid_slot) {
+NodeChoice Router::choose(const routing::Decision& d, const std::string& database, int avoid_slot) {
     NodeChoice out;
     const auto& v = *view_;
     const bool functions_unknown = !v.writing_functions_by_db.contains(database);
@@ -78,7 +77,6 @@ NodeChoice Router::choose(const routing::Decision& d, const routing::Classificat
             return out;
         }
         out.slot = slots_[static_cast<std::size_t>(v.primary)];
-        ++stats_.by_reason[static_cast<std::size_t>(c.reason)];
         ++stats_.nodes[static_cast<std::size_t>(out.slot)].writes_routed;
         return out;
     }
@@ -100,7 +98,6 @@ NodeChoice Router::choose(const routing::Decision& d, const routing::Classificat
     out.slot = slots_[static_cast<std::size_t>(pick.node)];
     out.standby = pick.node != v.primary;
     if (pick.fallback_to_primary) ++stats_.reads_to_primary_fallback;
-    ++stats_.by_reason[static_cast<std::size_t>(c.reason)];
     ++stats_.nodes[static_cast<std::size_t>(out.slot)].reads_routed;
     return out;
 }

@@ -49,7 +49,7 @@ bool Client::route_unit() {
         unit_class_ = std::move(scan.classification);
         unit_decision_ = d;
     }
-    NodeChoice choice = router.choose(*unit_decision_, *unit_class_, database_, avoid_slot_);
+    NodeChoice choice = router.choose(*unit_decision_, database_, avoid_slot_);
     if (choice.wait_for_primary) {
         if (primary_wait_since_ == 0) {
             primary_wait_since_ = std::max<std::uint64_t>(1, worker().now());
@@ -69,6 +69,8 @@ bool Client::route_unit() {
     if (!pool_ || pool_->node() != choice.slot) pool_ = &worker().pool_for(choice.slot, database_, user_);
     state_ = ClientState::queued;
     wait_started_ = worker().now();
+    clock_.queued = now_us();
+    counters_->routed(*unit_class_, choice.standby);
     if (!pool_->acquire(*this)) {
         stop_reading();
         return false;
@@ -91,6 +93,7 @@ void Client::answer_route_setting(const routing::Classification& c, std::size_t 
     if (valid) {
         protocol::put_command_complete(out(), "SET");
     } else {
+        ++counters_->errors;
         protocol::put_error(out(), "ERROR", invalid_parameter_value,
                             "invalid value for parameter \"pgsteer.route\": use 'primary', 'standby' or 'auto'");
     }
@@ -116,6 +119,7 @@ void Client::fail_unit(std::string_view sqlstate, std::string_view message) {
     unit_decision_.reset();
     unit_class_.reset();
     route_.finished('I', true);
+    ++counters_->errors;
     protocol::put_error(out(), "ERROR", sqlstate, message);
     protocol::put_ready_for_query(out(), 'I');
     flush();
@@ -137,7 +141,7 @@ void Client::primary_wait_janitor(std::uint64_t now) {
 }
 
 void Client::note_statement(const routing::Classification& c, std::string_view sql) {
-    if (route_.pinned()) pin();
+    if (route_.pinned()) pin(routing::reason_name(route_.pin_reason()));
     if (!server_) return;
     if (drops_prepared_statements(c, sql)) server_->prepared().clear();
     for (const routing::SessionSet& set : c.sets) {

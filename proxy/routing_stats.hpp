@@ -2,12 +2,9 @@
 // the worker's own thread; readers sum them across workers (torn reads of a counter are harmless).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "routing/classification.hpp"
 
 namespace pgsteer::proxy {
 
@@ -17,11 +14,9 @@ struct NodeRouteCounters {
     std::uint64_t writes_routed = 0;
 };
 
+// Reasons, reads and writes are counted per database (proxy/stats.hpp).
 struct RoutingStats {
-    static constexpr std::size_t reason_count = static_cast<std::size_t>(routing::Reason::unknown) + 1;
-
     std::vector<NodeRouteCounters> nodes;               // indexed by the worker's node slot
-    std::array<std::uint64_t, reason_count> by_reason{}; // units routed, by routing::reason_name
     std::uint64_t reads_to_primary_fallback = 0;         // proven reads no standby could serve
     std::uint64_t reads_retried = 0;                      // standby reads re-sent to another node
     std::uint64_t writes_waited_for_primary = 0;          // units that found no primary and waited

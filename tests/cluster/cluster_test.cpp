@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_SUITE(steady_cluster)
 
 BOOST_AUTO_TEST_CASE(node1_is_primary_and_the_others_are_in_recovery) {
     for (int node = 1; node <= 3; ++node) {
-        BOOST_TEST(query_value(app(node), "SELECT inet_server_port()") == std::to_string(kBasePort + node - 1));
+        BOOST_TEST(query_value(app(node), "SELECT inet_server_port()") == std::to_string(cluster().port(node)));
     }
     BOOST_TEST(!in_recovery(1));
     BOOST_TEST(in_recovery(2));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -54,9 +55,16 @@ pid_t spawn_watchdog(int base_port, int& write_fd) {
     return pid;
 }
 
+// PGSTEER_TEST_PORT_OFFSET moves every test cluster, so that a second checkout (a CI run beside
+// a developer's) never meets the first one's ports.
+int port_offset() {
+    const char* v = std::getenv("PGSTEER_TEST_PORT_OFFSET");
+    return v != nullptr ? std::atoi(v) : 0;
+}
+
 }  // namespace
 
-Cluster::Cluster(int base_port) : base_port_(base_port) {
+Cluster::Cluster(int base_port) : base_port_(base_port + port_offset()) {
     watchdog_ = spawn_watchdog(base_port_, watchdog_fd_);
     try {
         std::cerr << harness("start");
