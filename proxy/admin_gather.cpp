@@ -113,6 +113,28 @@ admin::ServerSnapshot server_snapshot(Pool& pool, Server& s, const Clock& clock,
     return v;
 }
 
+// merge_stats sorts the reasons by name and sums the workers.
+admin::DatabaseStats database_stats(const std::string& database, const DatabaseCounters& c) {
+    admin::DatabaseStats s;
+    s.database = database;
+    s.xact_count = c.xact_count;
+    s.query_count = c.query_count;
+    s.wait_count = c.wait_count;
+    s.bytes_received = c.bytes_received;
+    s.bytes_sent = c.bytes_sent;
+    s.total_xact_time_us = c.xact_time_us;
+    s.total_query_time_us = c.query_time_us;
+    s.total_wait_time_us = c.wait_time_us;
+    s.reads_to_standbys = c.reads_to_standbys;
+    s.reads_to_primary = c.reads_to_primary;
+    s.writes = c.writes;
+    s.errors = c.errors;
+    for (std::size_t i = 0; i < c.by_reason.size(); ++i)
+        if (c.by_reason[i] > 0)
+            s.by_reason.emplace_back(routing::reason_name(static_cast<routing::Reason>(i)), c.by_reason[i]);
+    return s;
+}
+
 void count_client(admin::ListCounts& lists, ClientState state) {
     switch (client_state(state)) {
     case admin::ClientState::login: ++lists.login_clients; break;
@@ -184,17 +206,9 @@ WorkerPart collect_worker(Worker& w, const admin::Needs& needs, const AdminHub& 
         into.reads_routed += node.reads_routed;
         into.writes_routed += node.writes_routed;
     }
-    if (needs.stats) {
-        // The router counts decisions per worker, not per database: one row for all of them.
-        admin::DatabaseStats all;
-        all.database = std::string(all_databases);
-        for (std::size_t i = 0; i < stats.by_reason.size(); ++i)
-            if (stats.by_reason[i] > 0)
-                all.by_reason.emplace_back(routing::reason_name(static_cast<routing::Reason>(i)), stats.by_reason[i]);
-        std::sort(all.by_reason.begin(), all.by_reason.end());
-        all.reads_to_primary = stats.reads_to_primary_fallback;
-        part.stats.push_back(std::move(all));
-    }
+    if (needs.stats)
+        for (const auto& [database, counters] : w.stats().databases())
+            part.stats.push_back(database_stats(database, counters));
     return part;
 }
 

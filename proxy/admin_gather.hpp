@@ -5,7 +5,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "admin/command.hpp"
@@ -25,9 +24,6 @@ struct WorkerPart {
     std::set<std::string> databases, users;            // distinct over all workers, not summed
     std::map<std::string, admin::NodeCounters> routed;  // by node name
 };
-
-// The SHOW STATS row that carries what the router counts for every database together.
-inline constexpr std::string_view all_databases = "(all)";
 
 // On w's thread. Only the parts `needs` asks for; node numbers are indexes into `view`.
 WorkerPart collect_worker(Worker& w, const admin::Needs& needs, const AdminHub& hub, const health::ClusterView* view);

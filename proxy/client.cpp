@@ -191,7 +191,7 @@ bool Client::negotiate_tls() {
 
 const conf::UserEntry* Client::user_entry() {
     if (const auto* e = conf::find_user(worker().config().auth.users, user_)) return e;
-    return fetched_secret_ ? &*fetched_secret_ : nullptr;
+    return fetched_secret_.get();
 }
 
 bool Client::adopt_secret(const FetchedSecret& s) {
@@ -201,7 +201,7 @@ bool Client::adopt_secret(const FetchedSecret& s) {
         return false;
     }
     secret_checked_ = true;
-    fetched_secret_ = s.entry;
+    if (s.entry) fetched_secret_ = std::make_unique<conf::UserEntry>(*s.entry);
     return true;
 }
 
@@ -321,10 +321,11 @@ void Client::auth_succeeded() {
     counters_ = &worker().stats().database(database_);
     count_bytes(&counters_->bytes_received, &counters_->bytes_sent);
     pool_ = &worker().pool_for(worker().router().welcome_slot(), database_, user_);
-    if (fetched_secret_) pool_->fetched_secret = fetched_secret_;
+    Credentials& credentials = pool_->credentials();
+    if (fetched_secret_) credentials.fetched_secret = *fetched_secret_;
     const auto* entry = pool_->secret();
-    if (scram_ && entry && entry->kind == conf::SecretKind::scram && !pool_->client_key)
-        pool_->client_key = scram_->client_key();
+    if (scram_ && entry && entry->kind == conf::SecretKind::scram && !credentials.client_key)
+        credentials.client_key = scram_->client_key();
     scram_.reset();
     if (pool_->defaults()) {
         welcome(*pool_->defaults());

@@ -137,7 +137,7 @@ private:
     bool cancel_sent_ = false;
     bool awaiting_secret_ = false;   // in AuthQuery's waiters
     bool secret_checked_ = false;    // the auth query answered for this client
-    std::optional<conf::UserEntry> fetched_secret_;
+    std::unique_ptr<conf::UserEntry> fetched_secret_;   // boxed: most clients have none
     std::uint64_t copy_skip_ = 0;    // bytes of a message being streamed through
     std::uint64_t created_ = 0, wait_started_ = 0, last_ready_ = 0;
     char txn_status_ = 'I';

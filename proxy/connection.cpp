@@ -52,7 +52,6 @@ void InBuffer::release_if_empty() {
 Connection::Connection(Worker& worker) : worker_(worker) {
     uv_tcp_init(worker.loop(), &tcp_);
     tcp_.data = this;
-    write_req_.data = this;
 }
 
 void Connection::start_reading() {
@@ -143,19 +142,19 @@ void Connection::flush() {
         on_read_error(n);
         return;
     }
-    std::swap(out_, inflight_);
-    out_.clear();
-    inflight_off_ = n > 0 ? static_cast<std::size_t>(n) : 0;
-    write_inflight();
+    inflight_ = std::make_unique<PendingWrite>();
+    inflight_->req.data = this;
+    inflight_->bytes.swap(out_);
+    write_inflight(n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
-void Connection::write_inflight() {
-    uv_buf_t b = uv_buf_init(inflight_.data() + inflight_off_,
-                             static_cast<unsigned>(inflight_.size() - inflight_off_));
-    if (uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, write_cb) == 0) {
+void Connection::write_inflight(std::size_t offset) {
+    auto& bytes = inflight_->bytes;
+    uv_buf_t b = uv_buf_init(bytes.data() + offset, static_cast<unsigned>(bytes.size() - offset));
+    if (uv_write(&inflight_->req, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, write_cb) == 0) {
         writing_ = true;
     } else {
-        inflight_.clear();
+        inflight_.reset();
         on_read_error(UV_EPIPE);
     }
 }
@@ -163,7 +162,7 @@ void Connection::write_inflight() {
 void Connection::write_cb(uv_write_t* req, int status) {
     auto* c = static_cast<Connection*>(req->data);
     c->writing_ = false;
-    c->inflight_.clear();
+    c->inflight_.reset();
     if (c->closing_) return;
     if (status < 0) {
         c->on_read_error(status);
@@ -200,10 +199,7 @@ void Connection::close_cb(uv_handle_t* h) { delete static_cast<Connection*>(h->d
 
 void Connection::release_buffers() {
     in.release_if_empty();
-    if (out_.empty() && !writing_) {
-        std::string().swap(out_);
-        std::string().swap(inflight_);
-    }
+    if (out_.empty() && !writing_) std::string().swap(out_);
 }
 
 }  // namespace pgsteer::proxy

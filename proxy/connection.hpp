@@ -57,7 +57,7 @@ public:
     // nothing is queued, so only what the socket does not take now is copied into out().
     void send(std::string_view bytes);
     void flush();
-    std::size_t pending_out() const { return out_.size() + inflight_.size(); }
+    std::size_t pending_out() const { return out_.size() + (inflight_ ? inflight_->bytes.size() : 0); }
     bool over_high_watermark() const { return pending_out() > high_watermark; }
 
     // Idempotent. Subclasses detach from their peers and lists in on_close() first.
@@ -87,15 +87,19 @@ private:
     static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
     static void write_cb(uv_write_t* req, int status);
     static void close_cb(uv_handle_t* h);
-    void write_inflight();
+    void write_inflight(std::size_t offset);
     void read_tls(std::size_t n, const uv_buf_t* buf);
 
     Worker& worker_;
     uv_tcp_t tcp_{};
-    uv_write_t write_req_{};
     std::string out_;         // appended by the relay
-    std::string inflight_;    // owned by the write in progress until write_cb
-    std::size_t inflight_off_ = 0;
+    // Made only when the socket did not take everything (uv_try_write usually does), so an
+    // idle connection carries no write request; it owns its bytes until write_cb.
+    struct PendingWrite {
+        uv_write_t req{};
+        std::string bytes;
+    };
+    std::unique_ptr<PendingWrite> inflight_;
     bool writing_ = false;
     bool reading_ = false;
     bool closing_ = false;

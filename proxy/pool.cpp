@@ -36,9 +36,12 @@ std::vector<Client*> Pool::take_waiting() {
     return out;
 }
 
+Credentials& Pool::credentials() { return worker_.credentials(user_); }
+
 const conf::UserEntry* Pool::secret() const {
     if (const auto* e = conf::find_user(worker_.config().auth.users, user_)) return e;
-    return fetched_secret ? &*fetched_secret : nullptr;
+    const auto& fetched = worker_.credentials(user_).fetched_secret;
+    return fetched ? &*fetched : nullptr;
 }
 
 void Pool::wait_for_welcome(Client& c) {

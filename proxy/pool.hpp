@@ -18,6 +18,7 @@ namespace pgsteer::proxy {
 class Client;
 class Server;
 class Worker;
+struct Credentials;
 
 class Pool {
 public:
@@ -35,8 +36,8 @@ public:
 
     // Credentials for logging in to the node.
     const conf::UserEntry* secret() const;
-    std::optional<protocol::ScramKey> client_key;   // from a client's SCRAM proof (pass-through)
-    std::optional<conf::UserEntry> fetched_secret;  // from the auth query, for users not in users_file
+    // Learnt from this user's logins on this worker; serves the user's pools on every node.
+    Credentials& credentials();
 
     // ParameterStatus values of the first login; clients wait for them before their welcome.
     const std::optional<ParamDefaults>& defaults() const { return defaults_; }

@@ -201,11 +201,11 @@ bool Server::handle_login(const protocol::Frame& f) {
         case protocol::auth::sasl: {
             if (secret && secret->kind == conf::SecretKind::plaintext) {
                 scram_ = std::make_unique<protocol::ScramClient>(protocol::ScramClient::with_password(pool_.user(), secret->secret));
-            } else if (secret && secret->kind == conf::SecretKind::scram && pool_.client_key) {
+            } else if (secret && secret->kind == conf::SecretKind::scram && pool_.credentials().client_key) {
                 auto verifier = protocol::parse_scram_verifier(secret->secret);
                 if (!verifier) return no_secret();
                 scram_ = std::make_unique<protocol::ScramClient>(
-                    protocol::ScramClient::with_client_key(*pool_.client_key, verifier->server_key));
+                    protocol::ScramClient::with_client_key(*pool_.credentials().client_key, verifier->server_key));
             } else {
                 return no_secret();
             }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -25,6 +26,12 @@ namespace pgsteer::proxy {
 
 class Client;
 class Pool;
+
+// What a user's logins taught pgsteer that lets it log in to any node as that user.
+struct Credentials {
+    std::optional<protocol::ScramKey> client_key;   // from a client's SCRAM proof (pass-through)
+    std::optional<conf::UserEntry> fetched_secret;  // from the auth query, for users not in users_file
+};
 class Proxy;
 class Router;
 
@@ -51,6 +58,7 @@ public:
     Router& router() { return *router_; }
     WorkerStats& stats() { return stats_; }   // per-database traffic (proxy/stats.hpp)
     Pool& pool_for(int node, const std::string& database, const std::string& user);
+    Credentials& credentials(const std::string& user) { return credentials_[user]; }
     std::vector<Pool*> pools_on(int node);
     template <class F> void for_each_pool(F&& f) {
         for (auto& [key, pool] : pools_) f(*pool);
@@ -94,7 +102,8 @@ private:
     std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
     std::unique_ptr<Router> router_;
     WorkerStats stats_;
-    std::unordered_map<std::string, protocol::ScramVerifier> verifiers_;   // user NUL password
+    std::unordered_map<std::string, protocol::ScramVerifier> verifiers_;
+    std::unordered_map<std::string, Credentials> credentials_;   // by user   // user NUL password
     AuthQuery auth_query_{*this};
     std::uint32_t next_pid_ = 1;
     bool stopping_ = false;

@@ -1,9 +1,11 @@
 // The admin console and /metrics of a running pgsteer in front of the real cluster, through
 // libpq, psql and curl | promtool: columns and types, what the nodes look like (also after a
-// failover), PAUSE/RESUME, KILL, RELOAD, refusals and errors.
+// failover), PAUSE/RESUME, KILL, RELOAD, refusals and errors, and the traffic counters of SHOW
+// STATS / SHOW NODES / SHOW CLIENTS / metrics after known work.
 #define BOOST_TEST_MODULE admin_integration
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include "tests/admin/prom_parser.hpp"
 #include "tests/support/cluster.hpp"
 
 using namespace pgsteer::test;
@@ -351,6 +354,116 @@ assert lines and all({{"ts","level","msg"}} <= set(l) for l in lines)
 assert any(l.get("user")=="app" and l.get("database")=="app" and "client" in l for l in lines)
 print("ok")' {}/pgsteer.log 2>&1)", p.dir()), status);
     BOOST_TEST(status == 0, out);
+}
+
+// SHOW STATS (or any one-row-per-key SHOW) as key -> column -> value.
+std::map<std::string, std::string> row_of(const Result& r, const std::string& key) {
+    std::map<std::string, std::string> out;
+    for (const auto& row : r.rows)
+        if (row.at(0) == key)
+            for (std::size_t i = 0; i < row.size(); ++i) out[r.names[i]] = row[i];
+    return out;
+}
+
+std::uint64_t num(const std::string& s) { return s.empty() ? 0 : std::stoull(s); }
+
+BOOST_AUTO_TEST_CASE(stats_nodes_and_metrics_count_the_work_done_through_pgsteer) {
+    auto& cl = Cluster::current();
+    exec(cl.superuser(1), "DROP TABLE IF EXISTS stats_t; CREATE TABLE stats_t(v int); GRANT ALL ON stats_t TO app");
+    cl.wait_replay();
+    Pgsteer p(toml());
+    BOOST_REQUIRE(eventually(p, cluster_settled));
+    Connection app(p.conninfo());
+    // Reads until both standbys answered some (the first ones may go to the primary until the
+    // monitor has read the database's functions); each answer names its node.
+    std::map<int, std::uint64_t> answered;   // node number -> reads it answered
+    std::uint64_t reads = 0;
+    while (reads < 1000 && (answered[2] < 3 || answered[3] < 3)) {
+        auto port = app.value("SELECT inet_server_port()");
+        ++reads;
+        for (int n = 1; n <= 3; ++n)
+            if (port == std::to_string(cl.port(n))) ++answered[n];
+        if (port == std::to_string(cl.port(1))) std::system("sleep 0.02");
+    }
+    BOOST_REQUIRE_MESSAGE(answered[2] >= 3 && answered[3] >= 3,
+                          "answered by node1/2/3: " << answered[1] << "/" << answered[2] << "/" << answered[3] << "\n"
+                                                    << p.log());
+    const std::uint64_t writes = 5;
+    for (std::uint64_t i = 0; i < writes; ++i) app.exec(fmt::format("INSERT INTO stats_t VALUES ({})", i));
+    try {
+        app.exec("INSERT INTO no_such_table VALUES (1)");   // a write that fails: one error
+        BOOST_FAIL("an insert into a missing table succeeded");
+    } catch (const PgError& e) {
+        BOOST_TEST(e.sqlstate == "42P01");
+    }
+
+    auto st = row_of(admin_query(p, "SHOW STATS"), "app");
+    BOOST_REQUIRE(!st.empty());
+    BOOST_TEST(num(st["total_xact_count"]) == reads + writes + 1);
+    BOOST_TEST(num(st["total_query_count"]) == reads + writes + 1);
+    BOOST_TEST(num(st["total_received"]) > 0);
+    BOOST_TEST(num(st["total_sent"]) > 0u);
+    BOOST_TEST(num(st["total_query_time_us"]) > 0);
+    BOOST_TEST(num(st["total_xact_time_us"]) >= num(st["total_query_time_us"]));
+    BOOST_TEST(num(st["reads_to_standbys"]) == answered[2] + answered[3]);
+    BOOST_TEST(num(st["reads_to_primary"]) == answered[1]);
+    BOOST_TEST(num(st["writes"]) == writes + 1);
+    BOOST_TEST(num(st["errors"]) == 1u);
+    BOOST_TEST(st["reasons"] == fmt::format("dml={} select={}", writes + 1, reads));
+
+    auto n = nodes(p);
+    BOOST_TEST(num(n["node1"]["reads_routed"]) == answered[1]);
+    BOOST_TEST(num(n["node2"]["reads_routed"]) == answered[2]);
+    BOOST_TEST(num(n["node3"]["reads_routed"]) == answered[3]);
+    BOOST_TEST(num(n["node1"]["writes_routed"]) == writes + 1);
+    BOOST_TEST(num(n["node2"]["writes_routed"]) == 0u);
+    auto pn = admin_query(p, "SHOW POOL_NODES");
+    BOOST_REQUIRE(pn.rows.size() == 3u);
+    for (int i = 0; i < 3; ++i) BOOST_TEST(num(pn.rows[i][8]) == answered[i + 1]);   // select_cnt
+
+    int status = 0;
+    auto body = run(fmt::format("curl -sf http://127.0.0.1:{}/metrics", p.metrics_port()), status);
+    BOOST_REQUIRE(status == 0);
+    auto m = pgsteer::admin::test::parse_exposition(body);
+    BOOST_TEST(m.errors.empty());
+    BOOST_TEST(m.at(R"(pgsteer_transactions_total{database="app"})") == double(reads + writes + 1));
+    BOOST_TEST(m.at(R"(pgsteer_errors_total{database="app"})") == 1.0);
+    BOOST_TEST(m.at(R"(pgsteer_bytes_received_total{database="app"})") == double(num(st["total_received"])));
+    BOOST_TEST(m.at(R"(pgsteer_reads_total{database="app",target="standby"})") == double(answered[2] + answered[3]));
+    BOOST_TEST(m.at(R"(pgsteer_writes_total{database="app"})") == double(writes + 1));
+    BOOST_TEST(m.at(R"(pgsteer_routing_decisions_total{database="app",reason="select"})") == double(reads));
+    BOOST_TEST(m.at(R"(pgsteer_routing_decisions_total{database="app",reason="dml"})") == double(writes + 1));
+    BOOST_TEST(m.at(R"(pgsteer_node_reads_routed_total{node="node2"})") == double(answered[2]));
+    BOOST_TEST(m.at(R"(pgsteer_node_writes_routed_total{node="node1"})") == double(writes + 1));
+    auto check = run(fmt::format("curl -sf http://127.0.0.1:{}/metrics | promtool check metrics 2>&1", p.metrics_port()),
+                     status);
+    BOOST_TEST(status == 0, check);
+}
+
+BOOST_AUTO_TEST_CASE(show_clients_names_why_a_client_is_pinned) {
+    Pgsteer p(toml());
+    BOOST_REQUIRE(eventually(p, cluster_settled));
+    Connection temp(p.conninfo()), listener(p.conninfo()), plain(p.conninfo());
+    temp.exec("CREATE TEMP TABLE pinned_here(x int)");
+    listener.exec("LISTEN stats_channel");
+    plain.exec("SELECT 1");
+    auto r = admin_query(p, "SHOW CLIENTS");
+    auto column = [&](const std::string& name) {
+        return static_cast<std::size_t>(std::find(r.names.begin(), r.names.end(), name) - r.names.begin());
+    };
+    std::map<std::string, int> reasons;   // pin_reason -> clients
+    int unpinned = 0;
+    for (const auto& row : r.rows) {
+        if (row.at(column("database")) != "app") continue;
+        if (row.at(column("pinned")) == "t") ++reasons[row.at(column("pin_reason"))];
+        else if (row.at(column("pin_reason")).empty()) ++unpinned;
+    }
+    BOOST_TEST(reasons["temp_table"] == 1);
+    BOOST_TEST(reasons["listen"] == 1);
+    BOOST_TEST(reasons.size() == 2u);
+    BOOST_TEST(unpinned == 1);
+    // The temp table is still there: the client kept its server connection.
+    BOOST_TEST(temp.value("SELECT count(*) FROM pinned_here") == "0");
 }
 
 // Last: it leaves node2 primary and node1 fenced.

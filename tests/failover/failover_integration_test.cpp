@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE failover_integration
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -185,6 +187,28 @@ long promote_and_measure(bool with_recheck) {
 BOOST_AUTO_TEST_CASE(promotion_followed_without_recheck_and_old_primary_fenced) { promote_and_measure(false); }
 
 BOOST_AUTO_TEST_CASE(promotion_followed_faster_with_recheck) { promote_and_measure(true); }
+
+// With only app's SCRAM verifier in users_file, pgsteer logs in to every node with the key the
+// client's proof revealed (pass-through), so reads still reach the standbys.
+BOOST_AUTO_TEST_CASE(a_verifier_alone_logs_in_to_the_standbys_too) {
+    Cluster cluster(base_port);
+    const std::string verifier =
+        query_value(cluster.superuser(1), "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'");
+    BOOST_TEST_REQUIRE(verifier.starts_with("SCRAM-SHA-256$"));
+    const std::string users = fmt::format("/tmp/pgsteer-verifier-users-{}.txt", ::getpid());
+    run(fmt::format("printf '\"app\" \"%s\"\\n' {} > {}", shell_quote(verifier), users));
+    std::string toml = routing_toml(cluster, "", "250ms");
+    toml.replace(toml.find("@USERS@"), 7, users);
+    Pgsteer p(toml);
+    wait_until_standbys_serve(cluster, p);
+    Connection c(p.conninfo());
+    auto seen = count_nodes(cluster, c, 40);
+    BOOST_TEST(seen[1] == 0);
+    BOOST_TEST(seen[2] + seen[3] == 40);
+    BOOST_TEST(seen[2] > 0);
+    BOOST_TEST(seen[3] > 0);
+    run("rm -f " + users);
+}
 
 BOOST_AUTO_TEST_CASE(a_standby_that_stops_replaying_gets_no_reads_until_it_catches_up) {
     Cluster cluster(base_port);
