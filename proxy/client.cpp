@@ -378,6 +378,7 @@ bool Client::note_ready(char status, std::uint64_t now) {
     last_ready_ = now;
     cancel_sent_ = false;
     unit_synced_ = false;
+    unit_retried_ = false;
     clock_.ready(*counters_, status, server_ && !server_->quiet(), now_us());
     bool learn_lsn = route_.finished(status, std::exchange(unit_failed_, false));
     if (pinned_ && !route_.pinned() && status == 'I') pinned_ = false;   // DISCARD ALL committed
@@ -386,6 +387,7 @@ bool Client::note_ready(char status, std::uint64_t now) {
 
 void Client::server_lost(std::string_view node_name) {
     server_ = nullptr;
+    if (retry_read(node_name)) return;
     fail("FATAL", protocol::sqlstate::connection_failure,
          fmt::format("pgsteer: lost the connection to node {} during the transaction", node_name));
 }
@@ -551,6 +553,7 @@ bool Client::forward_parse(const protocol::Frame& f, std::span<const std::uint8_
     if (s.prepared().contains(id)) {
         if (nothing_pending) {
             // The server has it and no earlier answer is outstanding: answer here.
+            answer_started();
             protocol::put_parse_complete(out());
             return true;
         }

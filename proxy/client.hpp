@@ -79,6 +79,10 @@ public:
     bool waiting_for_primary() const { return primary_wait_since_ != 0; }
     const routing::SessionRoute& route() const { return route_; }
     void server_lost(std::string_view node_name);      // its server connection died
+    // A read that may still be retried elsewhere if its server dies (proxy/read_retry.cpp);
+    // the server says when the first byte of the answer went to the client.
+    bool read_retry_armed() const { return !retry_unit_.empty(); }
+    void answer_started() { retry_unit_.clear(); }
     void resume();                   // process buffered input after a state change
     void secret_fetched(const FetchedSecret& s);   // the auth query answered (AuthQuery)
     void janitor(std::uint64_t now);
@@ -113,6 +117,8 @@ private:
     void primary_wait_janitor(std::uint64_t now);
     bool holding_after_sync(char next_type) const;
     void pin(std::string_view reason);   // a routing::reason_name
+    void arm_read_retry(bool standby);   // keeps the unit's bytes if it may run twice
+    bool retry_read(std::string_view node_name);   // the server died first: route the unit again
     void leave();                    // out of every list, server handed back; before closing
     void protocol_violation(std::string_view message);
     std::string ident() const;
@@ -156,6 +162,8 @@ private:
     bool lsn_pending_ = false;       // the primary's WAL position of the last commit is on its way
     bool lsn_unknown_ = false;       // ... and could not be read: reads go to the primary
     std::uint64_t primary_wait_since_ = 0;
+    std::string retry_unit_;         // an autocommit read's bytes until its answer starts
+    bool unit_retried_ = false;      // this unit already went to a second node
 
     // Its database's counters on this worker (set at login; the admin console has none) and the
     // clocks that feed them.

@@ -67,7 +67,8 @@ const routing::FunctionPolicy& Router::functions(const std::string& database) {
         .first->second;
 }
 
-NodeChoice Router::choose(const routing::Decision& d, const std::string& database, int avoid_slot) {
+NodeChoice Router::choose(const routing::Decision& d, const routing::Classification& c, const std::string& database,
+                          int avoid_slot) {
     NodeChoice out;
     const auto& v = *view_;
     const bool functions_unknown = !v.writing_functions_by_db.contains(database);
@@ -77,7 +78,8 @@ NodeChoice Router::choose(const routing::Decision& d, const std::string& databas
             return out;
         }
         out.slot = slots_[static_cast<std::size_t>(v.primary)];
-        ++stats_.nodes[static_cast<std::size_t>(out.slot)].writes_routed;
+        auto& node = stats_.nodes[static_cast<std::size_t>(out.slot)];
+        ++(c.kind == routing::Kind::read ? node.reads_routed : node.writes_routed);
         return out;
     }
     active_.assign(v.nodes.size(), 0);

@@ -44,10 +44,12 @@ public:
     const routing::FunctionPolicy& functions(const std::string& database);
 
     // The node for a unit of work with this decision. `avoid_slot`: a standby that just failed
-    // the unit (it is retried elsewhere). Counts the choice per node in stats().
+    // the unit (it is retried elsewhere). Counts the choice per node in stats(): a read (by c's
+    // kind) wherever it goes is in reads_routed, anything else in writes_routed.
     // A read for a database whose functions the monitor has not read yet goes to the primary:
     // a call to one of its writing functions would look like a plain read.
-    NodeChoice choose(const routing::Decision& d, const std::string& database, int avoid_slot = -1);
+    NodeChoice choose(const routing::Decision& d, const routing::Classification& c, const std::string& database,
+                      int avoid_slot = -1);
     // Where a new client's welcome (the ParameterStatus values) comes from: the primary if known.
     int welcome_slot();
 

@@ -13,6 +13,7 @@
 #include "proxy/client.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool.hpp"
+#include "proxy/read_retry.hpp"
 #include "proxy/router.hpp"
 #include "proxy/routing_unit.hpp"
 #include "proxy/server.hpp"
@@ -49,7 +50,7 @@ bool Client::route_unit() {
         unit_class_ = std::move(scan.classification);
         unit_decision_ = d;
     }
-    NodeChoice choice = router.choose(*unit_decision_, database_, avoid_slot_);
+    NodeChoice choice = router.choose(*unit_decision_, *unit_class_, database_, avoid_slot_);
     if (choice.wait_for_primary) {
         if (primary_wait_since_ == 0) {
             primary_wait_since_ = std::max<std::uint64_t>(1, worker().now());
@@ -71,6 +72,7 @@ bool Client::route_unit() {
     wait_started_ = worker().now();
     clock_.queued = now_us();
     counters_->routed(*unit_class_, choice.standby);
+    arm_read_retry(choice.standby);
     if (!pool_->acquire(*this)) {
         stop_reading();
         return false;
@@ -104,18 +106,12 @@ void Client::answer_route_setting(const routing::Classification& c, std::size_t 
 
 void Client::fail_unit(std::string_view sqlstate, std::string_view message) {
     // Skip the unit (a Query, or a batch up to its Sync), answer it with one error, stay usable.
-    std::size_t offset = 0;
-    auto v = in.view();
-    while (true) {
-        auto r = protocol::peek_frame(v.subspan(offset), 1u << 30);
-        if (r.status != protocol::FrameStatus::frame) {
-            fail("FATAL", sqlstate, message);
-            return;
-        }
-        offset += r.frame.wire_size();
-        if (r.frame.type == protocol::msg::query || r.frame.type == protocol::msg::sync) break;
+    const std::size_t extent = unit_extent(in.view());
+    if (extent == 0) {
+        fail("FATAL", sqlstate, message);
+        return;
     }
-    in.consume(offset);
+    in.consume(extent);
     unit_decision_.reset();
     unit_class_.reset();
     route_.finished('I', true);

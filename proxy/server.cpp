@@ -4,6 +4,7 @@
 #include "proxy/server.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "conf/userlist.hpp"
 #include "health/lsn.hpp"
@@ -14,6 +15,7 @@
 #include "proxy/client.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool.hpp"
+#include "proxy/read_retry.hpp"
 #include "proxy/router.hpp"
 #include "proxy/worker.hpp"
 
@@ -31,6 +33,9 @@ std::uint32_t load_u32(const std::uint8_t* p) {
 // (one write, no copy when the client has nothing queued).
 class ForwardRun {
 public:
+    // `retry_armed`: a client whose read may still be retried elsewhere until a first byte of
+    // the answer is sent to it (what is added but not emitted when the server dies is dropped).
+    explicit ForwardRun(Client* retry_armed) : armed_(retry_armed) {}
     void add(Connection* to, const std::uint8_t* bytes, std::size_t n) {
         auto* p = reinterpret_cast<const char*>(bytes);
         if (to != to_ || p != begin_ + size_) emit();
@@ -39,7 +44,10 @@ public:
     }
     // Before the read buffer moves (reserve) and when the relay loop ends.
     void emit() {
-        if (size_ > 0 && to_) to_->send({begin_, size_});
+        if (size_ > 0 && to_) {
+            if (armed_) std::exchange(armed_, nullptr)->answer_started();
+            to_->send({begin_, size_});
+        }
         size_ = 0;
     }
 
@@ -47,6 +55,7 @@ private:
     Connection* to_ = nullptr;
     const char* begin_ = nullptr;
     std::size_t size_ = 0;
+    Client* armed_ = nullptr;
 };
 
 std::string error_bytes(std::string_view sqlstate, std::string_view message) {
@@ -328,7 +337,7 @@ void Server::relay() {
     Client* c = client_;
     bool release = false;
     bool wants_commit_lsn = false;
-    ForwardRun run;
+    ForwardRun run(c && c->read_retry_armed() ? c : nullptr);
     while (!closing() && !release) {
         Client* dst = client_;
         auto v = in.view();
@@ -400,6 +409,12 @@ void Server::relay() {
                 PGS_LOG(warning, "pool {}: backend {} rejected pgsteer's own statement: {}", pool_.name(), be_pid_,
                         e ? e->message : "?");
                 break;
+            }
+            if (client_ && client_->read_retry_armed() && backend_going_away(f)) {
+                // Dying before any answer reached the client: on_close hands the read back.
+                PGS_LOG(info, "pool {}: backend {} is going away before answering", pool_.name(), be_pid_);
+                close();
+                return;
             }
             if (client_) client_->note_error();
             // The failed message and everything up to the next Sync are skipped: statements

@@ -47,6 +47,13 @@ mode = "{}"
 size = {}
 {}
 
+# The pooler alone: no standby discovered from repmgr, every statement on this one node.
+[health]
+repmgr = false
+
+[routing]
+read_write_split = false
+
 [[node]]
 name = "node1"
 host = "127.0.0.1"

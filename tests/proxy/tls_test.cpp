@@ -1,5 +1,6 @@
 // TlsLink without sockets: an acceptor and a connector pump ciphertext to each other in memory,
-// so the handshake, both directions of data, close_notify and garbage input are checked exactly.
+// so the handshake, both directions of data, split records and garbage input are checked exactly.
+#define BOOST_TEST_MODULE proxy_unit
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>

@@ -264,3 +264,74 @@ BOOST_AUTO_TEST_CASE(pgbench_select_only_with_splitting_on_and_off) {
         }
     }
 }
+
+namespace {
+
+// Runs `sql` on c in a thread while the backend serving it on a standby is terminated from a
+// superuser connection straight to that node (as if the node died). Returns the node killed
+// (0: the statement was never seen running on a standby).
+struct KilledRead {
+    int killed = 0;
+    Rows rows;
+    std::string sqlstate;   // of the error the client got; "" when none
+    std::string error;      // its message
+    bool failed = false;
+};
+
+KilledRead kill_standby_backend_during(Connection& c, const std::string& sql, const std::string& marker) {
+    KilledRead out;
+    std::thread reader([&] {
+        try {
+            out.rows = c.rows(sql);
+        } catch (const PgError& e) {
+            out.failed = true;
+            out.sqlstate = e.sqlstate;
+            out.error = e.what();
+        }
+    });
+    const auto find = fmt::format("SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE usename = 'app' "
+                                  "AND state = 'active' AND query LIKE '%{}%'", marker);
+    for (int i = 0; i < 500 && out.killed == 0; ++i) {
+        for (int n : {2, 3}) {
+            auto pid = query_value(su(n), find);
+            if (pid == "0") continue;
+            exec(su(n), "SELECT pg_terminate_backend(" + pid + ")");
+            out.killed = n;
+            break;
+        }
+        if (out.killed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    reader.join();
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_read_whose_standby_dies_before_answering_runs_on_another_node) {
+    Pgsteer p(routing_toml(cluster()));
+    wait_until_standbys_serve(p);
+    Connection c(p.conninfo());
+    auto r = kill_standby_backend_during(c, "SELECT inet_server_port(), pg_sleep(2) /* retry-me */", "retry-me");
+    BOOST_REQUIRE_MESSAGE(r.killed != 0, "the read never ran on a standby");
+    BOOST_TEST(!r.failed, "the client got an error: " << r.sqlstate << " " << r.error << "\n" << p.log());
+    BOOST_REQUIRE(r.rows.size() == 1u);
+    const int answered = node_of_port(cluster(), r.rows[0][0]);
+    BOOST_TEST(answered != 0);
+    BOOST_TEST(answered != r.killed);
+    BOOST_TEST(c.value("SELECT 7") == "7");   // the session goes on
+}
+
+BOOST_AUTO_TEST_CASE(a_read_whose_answer_had_started_fails_when_its_standby_dies) {
+    Pgsteer p(routing_toml(cluster()));
+    wait_until_standbys_serve(p);
+    Connection c(p.conninfo());
+    // The first row (larger than the server's send buffer) reaches the client before the sleep.
+    auto r = kill_standby_backend_during(
+        c, "SELECT repeat('x', 100000) UNION ALL SELECT pg_sleep(2)::text /* started */", "started");
+    BOOST_REQUIRE_MESSAGE(r.killed != 0, "the read never ran on a standby");
+    // Part of the answer was out: running it again would hand the client a second copy. libpq
+    // reports the lost connection (its message carries no SQLSTATE).
+    BOOST_TEST(r.failed);
+    BOOST_TEST(r.error.find("closed the connection") != std::string::npos, r.error);
+    BOOST_CHECK_THROW(c.exec("SELECT 1"), std::exception);
+}
