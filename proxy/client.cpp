@@ -691,6 +691,8 @@ void Client::janitor(std::uint64_t now) {
     primary_wait_janitor(now);
     if (state_ == ClientState::idle && in.size() == 0 && pending_out() == 0) {
         release_buffers();
+        unit_class_.shrink();
+        unit_decision_.shrink();
         return;
     }
     if (state_ != ClientState::active || !server_) return;

@@ -12,6 +12,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/scram.hpp"
 #include "proxy/auth_query.hpp"
+#include "proxy/boxed.hpp"
 #include "proxy/connection.hpp"
 #include "proxy/session_params.hpp"
 #include "proxy/statements.hpp"
@@ -130,7 +131,7 @@ private:
     Pool* pool_ = nullptr;
     Server* server_ = nullptr;
     SessionParams params_;
-    std::unordered_map<std::string, ClientStatement, StringHash, std::equal_to<>> statements_;
+    LazyMap<std::unordered_map<std::string, ClientStatement, StringHash, std::equal_to<>>> statements_;
     std::unique_ptr<protocol::ScramServer> scram_;
     std::array<std::uint8_t, 4> md5_salt_{};
     bool use_md5_ = false;
@@ -151,9 +152,9 @@ private:
     // Routing state: the session's route, the unit being routed (classified once, at its start),
     // and what the unit in flight owes.
     routing::SessionRoute route_;
-    std::optional<routing::Classification> unit_class_;   // the unit routed but not yet sent
-    std::optional<routing::Decision> unit_decision_;
-    std::optional<routing::Classification> unnamed_class_;  // the last unnamed Parse
+    BoxedOptional<routing::Classification> unit_class_;   // the unit routed but not yet sent
+    BoxedOptional<routing::Decision> unit_decision_;
+    BoxedOptional<routing::Classification> unnamed_class_;  // the last unnamed Parse
     int avoid_slot_ = -1;            // a standby that failed this unit
     bool unit_routed_ = false;       // its statements were routed with the unit: not again
     bool on_standby_ = false;        // attached to a standby: one unit at a time
