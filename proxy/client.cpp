@@ -538,7 +538,7 @@ bool Client::forward_parse(const protocol::Frame& f, std::span<const std::uint8_
         return false;
     }
     bool nothing_pending = s.quiet();
-    auto route_class = routing::classify(p->sql, worker().router().functions(database_));
+    routing::Classification route_class = worker().router().classify_parse(database_, p->sql);
     if (p->name.empty()) {
         unnamed_class_ = std::move(route_class);
         s.sent_extended();

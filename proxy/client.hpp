@@ -16,6 +16,7 @@
 #include "proxy/connection.hpp"
 #include "proxy/session_params.hpp"
 #include "proxy/statements.hpp"
+#include "proxy/string_hash.hpp"
 #include "proxy/stats.hpp"
 #include "routing/session_route.hpp"
 
@@ -32,11 +33,6 @@ enum class ClientState {
     idle,             // between transactions, no server (transaction mode)
     queued,           // in Pool::waiting_ for a server connection
     active,           // holds server_
-};
-
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class Client final : public Connection {

@@ -8,7 +8,9 @@
 namespace pgsteer::proxy {
 
 namespace {
-constexpr std::size_t initial_read_size = 16 * 1024;
+// A login, a query or a batch fits in 4 KiB (PgBouncer's pkt_buf); larger input doubles it. Many
+// clients log in at once, each holding this until its janitor tick: it sets idle memory per client.
+constexpr std::size_t initial_read_size = 4 * 1024;
 }
 
 void InBuffer::consume(std::size_t n) {

@@ -8,6 +8,7 @@
 #include "proxy/proxy.hpp"
 #include "proxy/worker.hpp"
 #include "routing/balance.hpp"
+#include "routing/classify.hpp"
 
 namespace pgsteer::proxy {
 
@@ -29,6 +30,14 @@ void Router::refresh() {
     slots_.clear();
     for (const auto& n : view_->nodes) slots_.push_back(slot_for(n.name, n.host, n.port));
     policies_.clear();
+    parse_classes_.clear();
+}
+
+void Router::refresh_per_tick() {
+    const std::uint64_t now = worker_.now();
+    if (now == refreshed_at_) return;
+    refreshed_at_ = now;
+    refresh();
 }
 
 int Router::slot_for(const std::string& name, const std::string& host, std::uint16_t port) {
@@ -65,6 +74,16 @@ const routing::FunctionPolicy& Router::functions(const std::string& database) {
     return policies_.emplace(database, routing::FunctionPolicy(std::move(writing), routing.write_functions,
                                                                routing.read_only_functions))
         .first->second;
+}
+
+const routing::Classification& Router::classify_parse(const std::string& database, std::string_view sql) {
+    // Bounded: statements with literals in them would otherwise grow it without end.
+    constexpr std::size_t max_entries = 1024, max_sql = 4096;
+    if (sql.size() > max_sql) return uncached_ = routing::classify(sql, functions(database));
+    auto& cache = parse_classes_[database];
+    if (auto it = cache.find(sql); it != cache.end()) return it->second;
+    if (cache.size() >= max_entries) cache.clear();
+    return cache.emplace(std::string(sql), routing::classify(sql, functions(database))).first->second;
 }
 
 NodeChoice Router::choose(const routing::Decision& d, const routing::Classification& c, const std::string& database,

@@ -12,6 +12,7 @@
 
 #include "health/cluster_view.hpp"
 #include "proxy/routing_stats.hpp"
+#include "proxy/string_hash.hpp"
 #include "routing/classification.hpp"
 #include "routing/functions.hpp"
 #include "routing/session_route.hpp"
@@ -39,9 +40,17 @@ public:
     // Loads the monitor's current view (one atomic pointer load) and, when its generation moved
     // on, re-maps view indexes to slots and drops the cached function policies.
     void refresh();
+    // refresh() at most once per millisecond of loop time: what routing each unit calls. A view
+    // published meanwhile is seen by the next tick's units (cluster changes also come through
+    // cluster_changed(), which refreshes at once).
+    void refresh_per_tick();
     const health::ClusterView& view() const { return *view_; }
 
     const routing::FunctionPolicy& functions(const std::string& database);
+    // routing::classify(sql, functions(database)), remembered per (view generation, database)
+    // for the SQL of Parse messages: drivers send the same parameterized text again and again.
+    // The reference is valid until the next call.
+    const routing::Classification& classify_parse(const std::string& database, std::string_view sql);
 
     // The node for a unit of work with this decision. `avoid_slot`: a standby that just failed
     // the unit (it is retried elsewhere). Counts the choice per node in stats(): a read (by c's
@@ -79,9 +88,13 @@ private:
     Worker& worker_;
     health::ClusterViewPtr view_;
     std::uint64_t generation_ = 0;
+    std::uint64_t refreshed_at_ = ~std::uint64_t{0};   // loop time of the last refresh_per_tick
     std::vector<int> slots_;                  // view index -> slot
     std::vector<NodeEndpoint> endpoints_;     // slot -> endpoint; slots are never reused
     std::unordered_map<std::string, routing::FunctionPolicy> policies_;   // by database
+    using ParseClasses = std::unordered_map<std::string, routing::Classification, StringHash, std::equal_to<>>;
+    std::unordered_map<std::string, ParseClasses> parse_classes_;   // by database, then SQL
+    routing::Classification uncached_;        // classify_parse's answer for SQL too long to keep
     std::unordered_set<std::string> watched_;   // databases announced to the monitor
     std::vector<int> active_;                 // scratch: in-flight servers per view index
     std::uint64_t tick_ = 0;

@@ -29,14 +29,17 @@ constexpr std::string_view invalid_parameter_value = "22023";
 bool Client::route_unit() {
     Router& router = worker().router();
     if (lsn_pending_) return false;   // commit_lsn_known() resumes: reads need that floor
-    router.refresh();
+    router.refresh_per_tick();
     if (!unit_decision_) {
         auto named = [this](std::string_view name) -> const routing::Classification* {
             auto it = statements_.find(name);
             return it == statements_.end() ? nullptr : &it->second.route_class;
         };
+        auto parse_class = [&](std::string_view sql) -> const routing::Classification& {
+            return router.classify_parse(database_, sql);
+        };
         auto scan = scan_unit(in.view(), named, unnamed_class_ ? &*unnamed_class_ : nullptr,
-                              router.functions(database_), unit_scan_limit);
+                              router.functions(database_), unit_scan_limit, parse_class);
         if (scan.status == UnitScan::Status::need_more) {
             in.reserve(scan.need);
             return false;

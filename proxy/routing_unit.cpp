@@ -59,7 +59,8 @@ Classification combine(Classification a, const Classification& b) {
 }
 
 UnitScan scan_unit(std::span<const std::uint8_t> input, const StatementClass& named,
-                   const Classification* unnamed, const routing::FunctionPolicy& functions, std::size_t limit) {
+                   const Classification* unnamed, const routing::FunctionPolicy& functions, std::size_t limit,
+                   const ParseClass& parse_class) {
     UnitScan out;
     auto ready = [&](Classification c) {
         out.status = UnitScan::Status::ready;
@@ -91,7 +92,7 @@ UnitScan scan_unit(std::span<const std::uint8_t> input, const StatementClass& na
         case protocol::msg::parse: {
             auto p = protocol::parse_parse(f);
             if (!p) return ready(unproven());
-            Classification c = routing::classify(p->sql, functions);
+            Classification c = parse_class ? parse_class(p->sql) : routing::classify(p->sql, functions);
             if (p->name.empty()) {
                 batch_unnamed = c;
                 have_batch_unnamed = true;

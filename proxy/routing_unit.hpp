@@ -30,9 +30,12 @@ using StatementClass = std::function<const routing::Classification*(std::string_
 // statement a Bind uses before any Parse of it in the batch. A batch without its Sync in `limit`
 // bytes, one cut by a Flush, a FunctionCall or anything unexpected is a write: only what is proven
 // read-only leaves the primary.
+// `parse_class`, when given, classifies a Parse's SQL instead of routing::classify (the worker's
+// cache: drivers send the same parameterized SQL again and again).
+using ParseClass = std::function<const routing::Classification&(std::string_view sql)>;
 UnitScan scan_unit(std::span<const std::uint8_t> input, const StatementClass& named,
                    const routing::Classification* unnamed, const routing::FunctionPolicy& functions,
-                   std::size_t limit);
+                   std::size_t limit, const ParseClass& parse_class = {});
 
 // The stronger of two classifications for one unit (see scan_unit); sets are kept from both.
 routing::Classification combine(routing::Classification a, const routing::Classification& b);
