@@ -95,10 +95,11 @@ Result admin_query(const Pgsteer& p, const std::string& sql, bool extended = fal
                            : PQexec(c.raw(), sql.c_str());
     auto status = PQresultStatus(r);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char* state_field = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        std::string state = state_field ? state_field : "";   // copied: PQclear frees the field
         std::string message = PQresultErrorMessage(r);
         PQclear(r);
-        throw PgError(state ? state : "", message);
+        throw PgError(state, message);
     }
     Result out;
     out.tag = PQcmdStatus(r);
