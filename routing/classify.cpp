@@ -125,6 +125,8 @@ private:
         const auto end = static_cast<std::size_t>(to.text().data() + to.text().size() - src.data());
         return src.substr(begin, end - begin);
     }
+    // A setting's name, `name` or `name.name`, unquoted and lower-cased; consumes it.
+    std::string setting_name();
     // Consumes the rest of the statement; returns its text (empty when nothing is left).
     std::string_view rest() {
         if (at_end()) return {};
@@ -259,6 +261,19 @@ std::size_t put_name(char* buf, std::size_t at, const Token& t) {
         if (i < s.size()) buf[at + written++] = lower(s[i]);
     }
     return at + written;
+}
+
+std::string Parser::setting_name() {
+    std::array<char, 2 * max_identifier + 1> buf;
+    std::size_t len = put_name(buf.data(), 0, tok());
+    advance();
+    if (tok().kind == TokenKind::dot) {
+        advance();
+        buf[len++] = '.';
+        len = put_name(buf.data(), len, tok());
+        advance();
+    }
+    return {buf.data(), len};
 }
 
 // Reserved and column-name keywords that precede '(' in SQL syntax: PostgreSQL allows no
@@ -573,17 +588,7 @@ Verdict Parser::set() {
         return scan(verdict(Kind::write, Reason::unknown, "SET"));
     }
     // name [. name] { TO | = } value
-    std::string name;
-    std::array<char, 2 * max_identifier + 1> buf;
-    std::size_t len = put_name(buf.data(), 0, tok());
-    advance();
-    if (tok().kind == TokenKind::dot) {
-        advance();
-        buf[len++] = '.';
-        len = put_name(buf.data(), len, tok());
-        advance();
-    }
-    name.assign(buf.data(), len);
+    const std::string name = setting_name();
     if (tok().is("to") || (tok().kind == TokenKind::op && tok().text() == "=")) {
         advance();
     } else {
@@ -641,17 +646,9 @@ Verdict Parser::reset() {
     if (tok().kind != TokenKind::word && tok().kind != TokenKind::quoted_ident) {
         return scan(verdict(Kind::write, Reason::unknown, "RESET"));
     }
-    std::array<char, 2 * max_identifier + 1> buf;
-    std::size_t len = put_name(buf.data(), 0, tok());
-    advance();
-    if (tok().kind == TokenKind::dot) {
-        advance();
-        buf[len++] = '.';
-        len = put_name(buf.data(), len, tok());
-        advance();
-    }
+    std::string name = setting_name();
     rest();
-    return guc(std::string(buf.data(), len), {}, false);
+    return guc(std::move(name), {}, false);
 }
 
 Verdict Parser::discard() {
