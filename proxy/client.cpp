@@ -34,10 +34,6 @@ std::uint32_t random_u32() {
     return rng();
 }
 
-std::uint32_t load_u32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
 bool transaction_mode(const Worker& w) { return w.config().pool.mode == conf::PoolMode::transaction; }
 
 }  // namespace
@@ -418,14 +414,14 @@ void Client::relay() {
             continue;
         }
         if (v.size() < 5 || holding_after_sync(static_cast<char>(v[0]))) break;
-        char type = static_cast<char>(v[0]);
-        std::uint32_t len = load_u32(v.data() + 1);
-        if (len < 4 || len > max_message) {
+        const protocol::FrameResult r = protocol::peek_frame(v, max_message);
+        if (r.status == protocol::FrameStatus::malformed) {
             protocol_violation("invalid message length");
             return;
         }
-        std::size_t total = 1 + std::size_t{len};
-        if (v.size() < total) {
+        const char type = r.frame.type;
+        const std::size_t total = r.frame.wire_size();
+        if (r.status == protocol::FrameStatus::need_more) {   // header known, body still coming
             bool inspect = txn && (type == 'Q' || type == 'P' || type == 'B' || type == 'D' || type == 'C');
             if (inspect && total <= inspect_limit) {
                 in.reserve(total);
@@ -444,8 +440,7 @@ void Client::relay() {
             in.consume(v.size());
             break;
         }
-        protocol::Frame f{type, len, v.subspan(5, len - 4)};
-        if (!forward(f, v.first(total))) return;
+        if (!forward(r.frame, v.first(total))) return;
         in.consume(total);
     }
     if (closing()) return;

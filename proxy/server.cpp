@@ -25,10 +25,6 @@ namespace {
 
 constexpr std::uint32_t max_message = 1u << 30;
 
-std::uint32_t load_u32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
 // Forwarded messages that follow each other in the read buffer, sent to the client as one span
 // (one write, no copy when the client has nothing queued).
 class ForwardRun {
@@ -350,15 +346,16 @@ void Server::relay() {
             continue;
         }
         if (v.size() < 5) break;
-        char type = static_cast<char>(v[0]);
-        std::uint32_t len = load_u32(v.data() + 1);
-        if (len < 4 || len > max_message) {
+        const protocol::FrameResult r = protocol::peek_frame(v, max_message);
+        if (r.status == protocol::FrameStatus::malformed) {
             PGS_LOG(warning, "pool {}: invalid message length from backend {}", pool_.name(), be_pid_);
             close();
             return;
         }
-        std::size_t total = 1 + std::size_t{len};
-        if (v.size() < total) {
+        const char type = r.frame.type;
+        const std::uint32_t len = r.frame.length;
+        const std::size_t total = r.frame.wire_size();
+        if (r.status == protocol::FrameStatus::need_more) {   // header known, body still coming
             bool inspect = type == 'Z' || type == 'E' || type == 'S' || type == '1' || type == '3' || type == 'G' ||
                            internal_ > 0;
             if (inspect) {
@@ -371,7 +368,7 @@ void Server::relay() {
             in.consume(v.size());
             break;
         }
-        protocol::Frame f{type, len, v.subspan(5, len - 4)};
+        const protocol::Frame& f = r.frame;
         auto raw = std::string_view(reinterpret_cast<const char*>(v.data()), total);
         bool forward = internal_ == 0 && dst;
         switch (type) {
