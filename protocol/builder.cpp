@@ -235,6 +235,18 @@ void put_parse(std::string& out, std::string_view name, std::string_view sql,
     w.finish();
 }
 
+bool put_bind_renamed(std::string& out, std::span<const std::uint8_t> bind_body, std::string_view statement) {
+    const std::string_view all(reinterpret_cast<const char*>(bind_body.data()), bind_body.size());
+    const auto portal_end = all.find('\0');
+    if (portal_end == std::string_view::npos) return false;
+    const auto statement_end = all.find('\0', portal_end + 1);
+    if (statement_end == std::string_view::npos) return false;
+    MessageWriter w(out, msg::bind);
+    w.bytes(all.substr(0, portal_end + 1)).cstring(statement).bytes(all.substr(statement_end + 1));
+    w.finish();
+    return true;
+}
+
 void put_bind(std::string& out, std::string_view portal, std::string_view statement,
               std::span<const std::optional<std::string_view>> params) {
     MessageWriter w(out, msg::bind);

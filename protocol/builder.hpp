@@ -106,6 +106,10 @@ void put_query(std::string& out, std::string_view sql);
 void put_parse(std::string& out, std::string_view name, std::string_view sql,
                std::span<const std::uint32_t> param_types = {});
 // All parameters and results in text format.
+// A client's Bind passed on with another statement name (pgsteer's name for it on the server);
+// bind_body is the original message's body. False, and nothing appended, when the body does not
+// start with the portal and statement names.
+bool put_bind_renamed(std::string& out, std::span<const std::uint8_t> bind_body, std::string_view statement);
 void put_bind(std::string& out, std::string_view portal, std::string_view statement,
               std::span<const std::optional<std::string_view>> params = {});
 void put_describe(std::string& out, char kind, std::string_view name);

@@ -590,7 +590,7 @@ bool Client::forward_bind(const protocol::Frame& f, std::span<const std::uint8_t
         return true;
     }
     auto name = ensure_prepared(s, it->second);
-    put_bind_renamed(s.out(), f.body, name->view());
+    protocol::put_bind_renamed(s.out(), f.body, name->view());
     return true;
 }
 

@@ -1,9 +1,8 @@
-// Server-side statement names and the Bind rewrite.
+// Server-side statement names.
 #include "proxy/statements.hpp"
 
 #include <cstring>
 
-#include "protocol/builder.hpp"
 
 namespace pgsteer::proxy {
 
@@ -25,19 +24,6 @@ ServerName server_statement_name(std::uint64_t id) {
     for (int i = 0; i < 16; ++i) n.text[8 + i] = hex[(id >> (60 - 4 * i)) & 0xf];
     n.text[24] = '\0';
     return n;
-}
-
-bool put_bind_renamed(std::string& out, std::span<const std::uint8_t> body, std::string_view statement) {
-    const auto* p = reinterpret_cast<const char*>(body.data());
-    std::string_view all(p, body.size());
-    auto portal_end = all.find('\0');
-    if (portal_end == std::string_view::npos) return false;
-    auto stmt_end = all.find('\0', portal_end + 1);
-    if (stmt_end == std::string_view::npos) return false;
-    protocol::MessageWriter w(out, 'B');
-    w.bytes(all.substr(0, portal_end + 1)).cstring(statement).bytes(all.substr(stmt_end + 1));
-    w.finish();
-    return true;
 }
 
 }  // namespace pgsteer::proxy

@@ -29,8 +29,5 @@ struct ServerName {
 };
 ServerName server_statement_name(std::uint64_t id);
 
-// Appends a Bind whose statement name is replaced; body is the original Bind body. False when the
-// body is malformed (nothing appended).
-bool put_bind_renamed(std::string& out, std::span<const std::uint8_t> body, std::string_view statement);
 
 }  // namespace pgsteer::proxy

@@ -298,6 +298,25 @@ BOOST_AUTO_TEST_CASE(bind_result_formats) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(bind_rename_keeps_portal_and_parameters) {
+    std::string original;
+    std::optional<std::string_view> params[] = {std::string_view("42"), std::nullopt};
+    put_bind(original, "portal", "P_0", params);
+    auto in = peek_frame({reinterpret_cast<const std::uint8_t*>(original.data()), original.size()});
+    BOOST_REQUIRE(in.status == FrameStatus::frame);
+
+    std::string renamed;
+    BOOST_REQUIRE(put_bind_renamed(renamed, in.frame.body, "pgsteer_x"));
+    std::string expected;
+    put_bind(expected, "portal", "pgsteer_x", params);
+    BOOST_TEST(renamed == expected);
+
+    std::uint8_t garbage[] = {'a', 'b'};
+    std::string none;
+    BOOST_TEST(!put_bind_renamed(none, garbage, "x"));
+    BOOST_TEST(none.empty());
+}
+
 BOOST_AUTO_TEST_CASE(startup_get_takes_last_duplicate) {
     std::string wire;
     put_startup_message(wire, {{"user", "a"}, {"application_name", "x"}, {"user", "b"}});
