@@ -97,7 +97,7 @@ void node_metrics(Exposition& e, const Snapshot& s) {
     if (s.view) {
         for (const auto& n : s.view->nodes)
             for (const auto st : node_states)
-                e.sample("pgsteer_node_state", {{"node", n.name}, {"state", name(st)}}, flag(n.state == st));
+                e.sample("pgsteer_node_state", {{"node", n.name}, {"state", health::state_name(st)}}, flag(n.state == st));
     }
     per_node(e, s, "pgsteer_node_weight", "gauge", "Share of balanced reads the node is configured for.",
              [](const NodeView& n, int) { return D{static_cast<double>(n.weight)}; });

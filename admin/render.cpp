@@ -39,7 +39,7 @@ void nodes_rows(Rows& out, const Command&, const Snapshot& s) {
     int index = 0;
     for (const auto& n : nodes_of(s)) {
         const auto counters = s.counters(index++);
-        row.text(n.name).text(n.host).int8(n.port).text(name(n.role)).text(name(n.state));
+        row.text(n.name).text(n.host).int8(n.port).text(health::role_name(n.role)).text(health::state_name(n.state));
         row.text_or_null(n.upstream);
         if (n.timeline == 0) row.null(); else row.int8(n.timeline);
         row.int8(n.lag_bytes).float8(n.lag_seconds).int8(n.weight);
@@ -78,7 +78,7 @@ void pool_nodes_rows(Rows& out, const Command&, const Snapshot& s) {
         row.int8(index).text(n.host).int8(n.port);
         row.text(attached(n.state) ? "up" : "down").text(n.state == NodeState::down ? "down" : "up");
         row.float8(share, 6);   // pgpool prints the share with %f
-        row.text(is_primary ? "primary" : "standby").text(name(n.role));
+        row.text(is_primary ? "primary" : "standby").text(health::role_name(n.role));
         row.int8(counters.reads_routed);
         row.boolean(n.serves_reads() && n.weight > 0, true);
         row.int8(is_primary ? 0 : n.lag_bytes);

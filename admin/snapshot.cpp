@@ -109,27 +109,6 @@ std::string_view name(ServerState s) {
     return "unknown";
 }
 
-std::string_view name(health::Role r) {
-    switch (r) {
-    case health::Role::primary: return "primary";
-    case health::Role::standby: return "standby";
-    case health::Role::unknown: return "unknown";
-    }
-    return "unknown";
-}
-
-std::string_view name(health::NodeState s) {
-    switch (s) {
-    case health::NodeState::up: return "up";
-    case health::NodeState::down: return "down";
-    case health::NodeState::stalled: return "stalled";
-    case health::NodeState::lagged: return "lagged";
-    case health::NodeState::fenced: return "fenced";
-    case health::NodeState::refused: return "refused";
-    }
-    return "unknown";
-}
-
 std::string_view name(conf::PoolMode m) {
     return m == conf::PoolMode::session ? "session" : "transaction";
 }

@@ -147,8 +147,6 @@ std::vector<DatabaseStats> merge_stats(const std::vector<DatabaseStats>& stats);
 
 std::string_view name(ClientState);
 std::string_view name(ServerState);
-std::string_view name(health::Role);
-std::string_view name(health::NodeState);
 std::string_view name(conf::PoolMode);
 
 }  // namespace pgsteer::admin
