@@ -16,6 +16,7 @@
 #include "proxy/pool.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/server.hpp"
+#include "proxy/slab.hpp"
 #include "proxy/router.hpp"
 #include "proxy/routing_unit.hpp"
 #include "routing/classify.hpp"
@@ -49,6 +50,17 @@ Client::Client(Worker& worker)
 }
 
 Client::~Client() = default;
+
+namespace {
+using ClientSlab = Slab<sizeof(Client), alignof(Client)>;
+}
+
+void* Client::operator new(std::size_t size) {
+    (void)size;   // always sizeof(Client): the class is final
+    return ClientSlab::take();
+}
+
+void Client::operator delete(void* p) { ClientSlab::give(p); }
 
 std::string Client::ident() const {
     return fmt::format("client {} {}@{}", id_, user_.empty() ? "-" : user_, database_.empty() ? "-" : database_);
@@ -391,7 +403,7 @@ void Client::server_lost(std::string_view node_name) {
 void Client::pin(std::string_view reason) {
     if (pinned_) return;
     pinned_ = true;
-    pin_reason_ = std::string(reason);
+    pin_reason_ = reason;
     if (server_) server_->needs_reset = true;
     PGS_LOG(info, "{} node {}: pinned to backend {}", ident(), pool_ ? pool_->node() : -1,
             server_ ? server_->backend_pid() : 0);
@@ -688,6 +700,7 @@ void Client::janitor(std::uint64_t now) {
         release_buffers();
         unit_class_.shrink();
         unit_decision_.shrink();
+        retry_unit_.reset();
         return;
     }
     if (state_ != ClientState::active || !server_) return;

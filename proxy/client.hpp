@@ -39,6 +39,8 @@ class Client final : public Connection {
 public:
     explicit Client(Worker& worker);
     ~Client() override;
+    static void* operator new(std::size_t size);
+    static void operator delete(void* p);
 
     std::uint64_t id() const { return id_; }
     ClientState state() const { return state_; }
@@ -49,7 +51,7 @@ public:
     Server* server() const { return server_; }
     Pool* pool() const { return pool_; }
     bool pinned() const { return pinned_; }
-    const std::string& pin_reason() const { return pin_reason_; }   // a routing::Reason name
+    std::string_view pin_reason() const { return pin_reason_; }   // a routing::Reason name
     bool is_admin() const { return admin_ != nullptr; }             // of the database "pgsteer"
     std::uint64_t wait_started() const { return wait_started_; }
     std::uint64_t created() const { return created_; }
@@ -78,8 +80,10 @@ public:
     void server_lost(std::string_view node_name);      // its server connection died
     // A read that may still be retried elsewhere if its server dies (proxy/read_retry.cpp);
     // the server says when the first byte of the answer went to the client.
-    bool read_retry_armed() const { return !retry_unit_.empty(); }
-    void answer_started() { retry_unit_.clear(); }
+    bool read_retry_armed() const { return retry_unit_ && !retry_unit_->empty(); }
+    void answer_started() {
+        if (retry_unit_) retry_unit_->clear();
+    }
     void resume();                   // process buffered input after a state change
     void secret_fetched(const FetchedSecret& s);   // the auth query answered (AuthQuery)
     void janitor(std::uint64_t now);
@@ -130,19 +134,20 @@ private:
     LazyMap<std::unordered_map<std::string, ClientStatement, StringHash, std::equal_to<>>> statements_;
     std::unique_ptr<protocol::ScramServer> scram_;
     std::array<std::uint8_t, 4> md5_salt_{};
+    std::string_view pin_reason_;    // a routing::reason_name, static
+    std::unique_ptr<AdminSession> admin_;   // proxy/admin_session.hpp
+    std::unique_ptr<conf::UserEntry> fetched_secret_;   // boxed: most clients have none
+    std::uint64_t copy_skip_ = 0;    // bytes of a message being streamed through
+    std::uint64_t created_ = 0, wait_started_ = 0, last_ready_ = 0;
+    // Flags side by side: memory per idle client (issue 8).
     bool use_md5_ = false;
     bool counted_ = false;           // holds a slot of max_client_connections
     bool pinned_ = false;
-    std::string pin_reason_;
-    std::unique_ptr<AdminSession> admin_;   // proxy/admin_session.hpp
     bool left_ = false;
     bool sent_scram_first_ = false;
     bool cancel_sent_ = false;
     bool awaiting_secret_ = false;   // in AuthQuery's waiters
     bool secret_checked_ = false;    // the auth query answered for this client
-    std::unique_ptr<conf::UserEntry> fetched_secret_;   // boxed: most clients have none
-    std::uint64_t copy_skip_ = 0;    // bytes of a message being streamed through
-    std::uint64_t created_ = 0, wait_started_ = 0, last_ready_ = 0;
     char txn_status_ = 'I';
 
     // Routing state: the session's route, the unit being routed (classified once, at its start),
@@ -151,6 +156,9 @@ private:
     BoxedOptional<routing::Classification> unit_class_;   // the unit routed but not yet sent
     BoxedOptional<routing::Decision> unit_decision_;
     BoxedOptional<routing::Classification> unnamed_class_;  // the last unnamed Parse
+    std::uint64_t primary_wait_since_ = 0;
+    // An autocommit read's bytes until its answer starts; boxed (and kept while the client is busy).
+    std::unique_ptr<std::string> retry_unit_;
     int avoid_slot_ = -1;            // a standby that failed this unit
     bool unit_routed_ = false;       // its statements were routed with the unit: not again
     bool on_standby_ = false;        // attached to a standby: one unit at a time
@@ -158,8 +166,6 @@ private:
     bool unit_failed_ = false;
     bool lsn_pending_ = false;       // the primary's WAL position of the last commit is on its way
     bool lsn_unknown_ = false;       // ... and could not be read: reads go to the primary
-    std::uint64_t primary_wait_since_ = 0;
-    std::string retry_unit_;         // an autocommit read's bytes until its answer starts
     bool unit_retried_ = false;      // this unit already went to a second node
 
     // Its database's counters on this worker (set at login; the admin console has none) and the

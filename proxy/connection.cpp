@@ -1,6 +1,7 @@
 // Reading into the connection's own buffer, batched writes with try-then-queue, close once.
 #include "proxy/connection.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "proxy/worker.hpp"
@@ -8,9 +9,15 @@
 namespace pgsteer::proxy {
 
 namespace {
-// A login, a query or a batch fits in 4 KiB (PgBouncer's pkt_buf); larger input doubles it. Many
-// clients log in at once, each holding this until its janitor tick: it sets idle memory per client.
+// What a connection keeps of a partial message starts at 4 KiB (PgBouncer's pkt_buf) and doubles.
 constexpr std::size_t initial_read_size = 4 * 1024;
+// Reads land here first: one area per thread, as large as libuv's suggested read.
+constexpr std::size_t scratch_size = 64 * 1024;
+
+std::uint8_t* read_scratch() {
+    thread_local auto area = std::make_unique_for_overwrite<std::uint8_t[]>(scratch_size);
+    return area.get();
+}
 }
 
 void InBuffer::consume(std::size_t n) {
@@ -18,7 +25,39 @@ void InBuffer::consume(std::size_t n) {
     if (begin_ == end_) begin_ = end_ = 0;
 }
 
+void InBuffer::own(std::size_t min_capacity) {
+    const std::size_t n = size();
+    const std::size_t cap = std::max({min_capacity, n, initial_read_size});
+    auto owned = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
+    if (n > 0) std::memcpy(owned.get(), borrowed_ + begin_, n);
+    data_ = std::move(owned);
+    borrowed_ = nullptr;
+    cap_ = cap;
+    begin_ = 0;
+    end_ = n;
+}
+
+void InBuffer::settle() {
+    if (!borrowed_) return;
+    if (size() > 0) {
+        own(0);
+    } else {
+        borrowed_ = nullptr;
+        cap_ = begin_ = end_ = 0;
+    }
+}
+
+uv_buf_t InBuffer::read_space() {
+    if (size() > 0 || borrowed_) return space();
+    data_.reset();
+    borrowed_ = read_scratch();
+    cap_ = scratch_size;
+    begin_ = end_ = 0;
+    return uv_buf_init(reinterpret_cast<char*>(borrowed_), static_cast<unsigned>(cap_));
+}
+
 void InBuffer::reserve(std::size_t total) {
+    if (borrowed_) own(total);
     if (cap_ - begin_ >= total) return;
     if (cap_ >= total) {
         std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
@@ -34,6 +73,7 @@ void InBuffer::reserve(std::size_t total) {
 }
 
 uv_buf_t InBuffer::space() {
+    if (borrowed_) own(0);
     if (!data_) {
         cap_ = initial_read_size;
         data_ = std::make_unique_for_overwrite<std::uint8_t[]>(cap_);
@@ -45,7 +85,7 @@ uv_buf_t InBuffer::space() {
 }
 
 void InBuffer::release_if_empty() {
-    if (begin_ == end_) {
+    if (begin_ == end_ && !borrowed_) {
         data_.reset();
         cap_ = begin_ = end_ = 0;
     }
@@ -73,7 +113,7 @@ void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
         auto scratch = TlsLink::scratch();
         *buf = uv_buf_init(scratch.data(), static_cast<unsigned>(scratch.size()));
     } else {
-        *buf = c->in.space();
+        *buf = c->in.read_space();
     }
 }
 
@@ -89,6 +129,7 @@ void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     } else if (nread < 0) {
         c->on_read_error(static_cast<int>(nread));
     }
+    c->in.settle();   // the scratch area is the next read's, whichever connection it is
 }
 
 void Connection::start_tls(std::shared_ptr<const TlsContext> ctx) {

@@ -17,20 +17,28 @@ namespace pgsteer::proxy {
 
 class Worker;
 
-// Bytes read but not yet consumed; released when empty so idle connections hold no buffer.
+// Bytes read but not yet consumed. A read lands in the thread's scratch area and only what the
+// callback leaves unconsumed is copied into a buffer of the connection's own, released when empty:
+// idle connections hold no buffer and the hot path allocates nothing.
 class InBuffer {
 public:
-    std::span<const std::uint8_t> view() const { return {data_.get() + begin_, end_ - begin_}; }
+    std::span<const std::uint8_t> view() const { return {base() + begin_, end_ - begin_}; }
     std::size_t size() const { return end_ - begin_; }
     void consume(std::size_t n);
     void reserve(std::size_t total);         // room for a message of `total` bytes at the front
-    uv_buf_t space();                        // where the next read goes
+    uv_buf_t space();                        // where the next read goes, in the own buffer
+    uv_buf_t read_space();                   // the same, or the scratch area when nothing is kept
     void commit(std::size_t n) { end_ += n; }
+    void settle();                           // end of the read callback: keep what is left
     void release_if_empty();
-    std::size_t capacity() const { return cap_; }
+    std::size_t capacity() const { return borrowed_ ? 0 : cap_; }
 
 private:
+    std::uint8_t* base() const { return borrowed_ ? borrowed_ : data_.get(); }
+    void own(std::size_t min_capacity);      // scratch bytes into an own buffer
+
     std::unique_ptr<std::uint8_t[]> data_;
+    std::uint8_t* borrowed_ = nullptr;       // the scratch area, during one read callback
     std::size_t cap_ = 0, begin_ = 0, end_ = 0;
 };
 

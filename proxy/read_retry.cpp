@@ -48,15 +48,16 @@ void Client::arm_read_retry(bool standby) {
     // Only what may run twice: a proven read outside a transaction, not already a retry.
     if (!standby || unit_retried_ || txn_status_ != 'I' || unit_class_->kind != routing::Kind::read) return;
     auto v = in.view();
-    retry_unit_.assign(reinterpret_cast<const char*>(v.data()), unit_extent(v));
+    if (!retry_unit_) retry_unit_ = std::make_unique<std::string>();
+    retry_unit_->assign(reinterpret_cast<const char*>(v.data()), unit_extent(v));
 }
 
 bool Client::retry_read(std::string_view node_name) {
-    if (retry_unit_.empty() || closing()) return false;
+    if (!read_retry_armed() || closing()) return false;
     const int dead = pool_ ? pool_->node() : -1;
     PGS_LOG(info, "{}: node {} went away before answering a read; sending it to another node", ident(), node_name);
-    prepend(in, retry_unit_);
-    retry_unit_.clear();
+    prepend(in, *retry_unit_);
+    retry_unit_->clear();
     unit_retried_ = true;
     unit_synced_ = false;
     unit_routed_ = false;

@@ -2,6 +2,9 @@
 // cancel forwarding, and the graceful stop.
 #include "proxy/worker.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <random>
 
 #include "protocol/builder.hpp"
@@ -18,6 +21,9 @@ namespace pgsteer::proxy {
 namespace {
 
 constexpr std::uint64_t janitor_interval_ms = 100;
+// Trimming the heap walks every arena: only after this many logins, once they have stopped coming.
+constexpr std::uint32_t trim_after_logins = 64;
+constexpr std::uint64_t trim_quiet_ms = 300;
 
 // A one-shot connection that delivers a CancelRequest to a node and closes.
 struct CancelSender {
@@ -121,6 +127,8 @@ void Worker::on_connection(uv_stream_t* server, int status) {
     }
     uv_tcp_nodelay(c->tcp(), 1);
     c->start_reading();
+    ++w->accepted_since_trim_;
+    w->last_accept_ = w->now();
 }
 
 Pool& Worker::pool_for(int node, const std::string& database, const std::string& user) {
@@ -143,36 +151,40 @@ int Worker::active_servers(int node) const {
     return n;
 }
 
-std::vector<Client*> Worker::clients() const {
-    std::vector<Client*> out;
-    out.reserve(clients_.size());
-    for (const auto& [pid, c] : clients_) out.push_back(c);
-    return out;
+std::vector<Client*> Worker::clients() const { return clients_; }
+
+namespace {
+bool pid_less(const Client* c, std::uint32_t pid) { return c->pid() < pid; }
 }
 
 Client* Worker::find_client(std::uint32_t pid) const {
-    auto it = clients_.find(pid);
-    return it == clients_.end() ? nullptr : it->second;
+    auto it = std::lower_bound(clients_.begin(), clients_.end(), pid, pid_less);
+    return it != clients_.end() && (*it)->pid() == pid ? *it : nullptr;
 }
 
 std::uint32_t Worker::register_client(Client& c) {
-    std::uint32_t pid;
-    do {
-        pid = (static_cast<std::uint32_t>(index_) << 24) | (next_pid_++ & 0xffffff);
-    } while ((pid & 0xffffff) == 0 || clients_.contains(pid));
-    clients_[pid] = &c;
-    return pid;
+    for (;;) {
+        const std::uint32_t pid = (static_cast<std::uint32_t>(index_) << 24) | (next_pid_++ & 0xffffff);
+        if ((pid & 0xffffff) == 0) continue;
+        auto it = std::lower_bound(clients_.begin(), clients_.end(), pid, pid_less);
+        if (it != clients_.end() && (*it)->pid() == pid) continue;   // taken since the counter wrapped
+        clients_.insert(it, &c);   // at the end, until the counter wraps
+        return pid;
+    }
 }
 
-void Worker::unregister_client(std::uint32_t pid) { clients_.erase(pid); }
+void Worker::unregister_client(std::uint32_t pid) {
+    auto it = std::lower_bound(clients_.begin(), clients_.end(), pid, pid_less);
+    if (it != clients_.end() && (*it)->pid() == pid) clients_.erase(it);
+}
 
 void Worker::cancel(std::uint32_t pid, std::uint32_t key) {
-    auto it = clients_.find(pid);
-    if (it == clients_.end() || it->second->key() != key) return;
-    Server* s = it->second->server();
+    Client* c = find_client(pid);
+    if (!c || c->key() != key) return;
+    Server* s = c->server();
     if (!s) return;
-    PGS_LOG(info, "client {} {}@{}: cancel forwarded to backend {}", it->second->id(),
-            it->second->user(), it->second->database(), s->backend_pid());
+    PGS_LOG(info, "client {} {}@{}: cancel forwarded to backend {}", c->id(), c->user(), c->database(),
+            s->backend_pid());
     CancelSender::send(&loop_, s->pool().node_host(), s->pool().node_port(), s->backend_pid(),
                        s->backend_key());
 }
@@ -196,11 +208,13 @@ void Worker::on_janitor(uv_timer_t* t) { static_cast<Worker*>(t->data)->janitor(
 void Worker::janitor() {
     auto t = now();
     // Clients may close during the walk: collect first.
-    std::vector<Client*> clients;
-    clients.reserve(clients_.size());
-    for (auto& [pid, c] : clients_) clients.push_back(c);
+    const std::vector<Client*> clients = clients_;
     for (auto* c : clients) c->janitor(t);
     for (auto& [key, pool] : pools_) pool->janitor(t);
+    if (accepted_since_trim_ >= trim_after_logins && t - last_accept_ >= trim_quiet_ms) {
+        accepted_since_trim_ = 0;
+        malloc_trim(0);
+    }
     if (stopping_) {
         for (auto* c : clients) {
             if (c->closing()) continue;
@@ -225,8 +239,7 @@ void Worker::begin_stop(std::uint64_t deadline_ms) {
 void Worker::finish_stop() {
     if (stopped_) return;
     stopped_ = true;
-    std::vector<Client*> clients;
-    for (auto& [pid, c] : clients_) clients.push_back(c);
+    const std::vector<Client*> clients = clients_;
     for (auto* c : clients) c->close();
     for (auto& [key, pool] : pools_) pool->close_all();
     uv_close(reinterpret_cast<uv_handle_t*>(&janitor_), nullptr);

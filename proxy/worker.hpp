@@ -98,7 +98,7 @@ private:
     std::thread thread_;
     std::mutex inbox_mutex_;
     std::vector<std::function<void(Worker&)>> inbox_;
-    std::unordered_map<std::uint32_t, Client*> clients_;
+    std::vector<Client*> clients_;   // sorted by pid: 8 bytes a client, no node (memory per idle client)
     std::map<std::tuple<int, std::string, std::string>, std::unique_ptr<Pool>> pools_;
     std::unique_ptr<Router> router_;
     WorkerStats stats_;
@@ -106,6 +106,9 @@ private:
     std::unordered_map<std::string, Credentials> credentials_;   // by user   // user NUL password
     AuthQuery auth_query_{*this};
     std::uint32_t next_pid_ = 1;
+    // A login storm leaves freed handshake buffers between live clients: given back once it ends.
+    std::uint32_t accepted_since_trim_ = 0;
+    std::uint64_t last_accept_ = 0;
     bool stopping_ = false;
     bool stopped_ = false;
     std::uint64_t stop_deadline_ = 0;

@@ -1,12 +1,14 @@
-# The four things bench/run.sh measures: direct (the primary), PgBouncer, pgpool-II and pgsteer.
+# What bench/run.sh measures: direct (the primary), PgBouncer, pgpool-II, pgsteer in front of the
+# primary alone (like PgBouncer) and pgsteer splitting reads over the standbys (like pgpool-II).
 # Writes each pooler's config into $RUN/<target>/, starts it, checks it serves, stops it.
 # Sourced by run.sh, which sets RUN, BASE_PORT, POOL_SIZE, PGPOOL_CHILDREN, MAX_CLIENTS,
 # PGSTEER_BIN, PGSTEER_PASSWORD, PG_BIN, PY and HERE (the bench/ folder).
 # shellcheck shell=bash disable=SC2034
 
-TARGETS=(direct pgbouncer pgpool pgsteer)
+TARGETS=(direct pgbouncer pgpool pgsteer split)
 declare -A PORT=([direct]=$BASE_PORT [pgbouncer]=$((BASE_PORT + 10)) [pgpool]=$((BASE_PORT + 11))
-                 [pgsteer]=$((BASE_PORT + 13)))
+                 [pgsteer]=$((BASE_PORT + 13)) [split]=$((BASE_PORT + 14)))
+PGSTEER_WORKERS=${PGSTEER_WORKERS:-1}
 PCP_PORT=$((BASE_PORT + 12))
 declare -A PID=()    # pooler process (pgpool: the parent of its children)
 declare -A SKIP=()   # target -> why it is not measured
@@ -118,13 +120,13 @@ pgsteer_nodes() {
   done
 }
 
-# The ports that answered `SELECT inet_server_port()` through pgsteer, sorted and unique; polls
+# The ports that answered `SELECT inet_server_port()` through a target, sorted and unique; polls
 # up to 5 s for a standby to answer (the monitors need a probe or two to vouch for standbys).
-pgsteer_read_ports() {
+read_ports() {
   local ports="" _
   for _ in $(seq 10); do
-    ports=$(for _ in $(seq 10); do app_query pgsteer "SELECT inet_server_port()"; done | sort -u | xargs)
-    split_works "$ports" && break
+    ports=$(for _ in $(seq 10); do app_query "$1" "SELECT inet_server_port()"; done | sort -u | xargs)
+    [[ $1 == pgsteer ]] || split_works "$ports" && break
     sleep 0.5
   done
   echo "$ports"
@@ -135,45 +137,41 @@ split_works() {
   [[ " $1 " != *" $BASE_PORT "* && " $1 " =~ \ ($((BASE_PORT + 1))|$((BASE_PORT + 2)))\  ]]
 }
 
-# pgsteer in front of the three nodes, the primary taking no balanced reads, when reads reach a
-# standby and pgbench's writes work; else (the split not working yet) in front of the primary alone.
-start_pgsteer() {
-  local dir variant nodes ports why=""
-  dir=$(target_dir pgsteer)
+# pgsteer as target $1 (pgsteer: node1 alone; split: the three nodes, reads on the standbys),
+# serving pgbench's writes, and for split only from the standbys for reads.
+launch_pgsteer() {
+  local target=$1 dir nodes repmgr ports secret="SCRAM verifier"
+  dir=$(target_dir "$target")
   if [[ ! -x "$PGSTEER_BIN" ]]; then
-    SKIP[pgsteer]="no binary at $PGSTEER_BIN (build it first)"
+    SKIP[$target]="no binary at $PGSTEER_BIN (build it first)"
     return 1
   fi
-  local secret="SCRAM verifier"
   if [[ $PGSTEER_PASSWORD == plain ]]; then
     secret="clear-text password"
     echo '"app" "app"' >"$dir/users.txt"
   else
     userlist_line >"$dir/users.txt"
   fi
-  for variant in split primary-only; do
-    if [[ $variant == split ]]; then nodes=$(pgsteer_nodes 3 0); else nodes=$(pgsteer_nodes 1 1); fi
-    render pgsteer.toml "$dir/pgsteer-$variant.toml" DIR="$dir" LISTEN_PORT="${PORT[pgsteer]}" \
-      POOL_SIZE="$POOL_SIZE" MAX_CLIENTS="$MAX_CLIENTS" NODES="$nodes"
-    unset "SKIP[pgsteer]"
-    echo "--- $variant" >>"$dir/pgsteer.log"
-    if ! launch pgsteer "$PGSTEER_BIN" -c "$dir/pgsteer-$variant.toml"; then
-      why+="$variant: ${SKIP[pgsteer]}. "
-    elif ! app_query pgsteer "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
-      why+="$variant: pgbench's UPDATE fails: $(last_error "$dir/check.log"). "
-    else
-      ports=$(pgsteer_read_ports)
-      if [[ $variant == primary-only ]] || split_works "$ports"; then
-        NOTE[pgsteer]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, pool size $POOL_SIZE, $secret in users.txt, pgsteer-$variant.toml; reads answered by ports $ports. $why"
-        return 0
-      fi
-      why+="split: reads answered by ports '$ports' (last error: $(last_error "$dir/check.log")), not only by standbys: read split not working yet. "
-    fi
-    stop_target pgsteer
-  done
-  SKIP[pgsteer]=$why
-  return 1
+  if [[ $target == split ]]; then nodes=$(pgsteer_nodes 3 0) repmgr=true; else nodes=$(pgsteer_nodes 1 1) repmgr=false; fi
+  render pgsteer.toml "$dir/pgsteer.toml" DIR="$dir" LISTEN_PORT="${PORT[$target]}" POOL_SIZE="$POOL_SIZE" \
+    MAX_CLIENTS="$MAX_CLIENTS" NODES="$nodes" WORKERS="$PGSTEER_WORKERS" REPMGR="$repmgr"
+  launch "$target" "$PGSTEER_BIN" -c "$dir/pgsteer.toml" || return 1
+  if ! app_query "$target" "UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1" >/dev/null; then
+    SKIP[$target]="pgbench's UPDATE fails: $(last_error "$RUN/$target/check.log")"
+    stop_target "$target"
+    return 1
+  fi
+  ports=$(read_ports "$target")
+  if [[ $target == split ]] && ! split_works "$ports"; then
+    SKIP[$target]="reads answered by ports '$ports', not only by standbys: read split not working"
+    stop_target "$target"
+    return 1
+  fi
+  NOTE[$target]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, $PGSTEER_WORKERS worker(s), pool size $POOL_SIZE, $secret in users.txt, $([[ $target == split ]] && echo "the three nodes with the primary's weight 0" || echo "node1 alone, repmgr discovery off"); reads answered by ports $ports"
 }
+
+start_pgsteer() { launch_pgsteer pgsteer; }
+start_split() { launch_pgsteer split; }
 
 start_target() {
   "start_$1" || echo "bench: !!! $1 is skipped: ${SKIP[$1]}" >&2
