@@ -153,7 +153,7 @@ void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
 }
 
 void Connection::send(std::string_view bytes) {
-    if (!tls_ && !writing_ && !closing_ && out_.empty()) {
+    if (!tls_ && !writing_ && !closing_ && out_empty()) {
         uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
         int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
         if (n > 0) {
@@ -161,33 +161,34 @@ void Connection::send(std::string_view bytes) {
             if (bytes_written_) *bytes_written_ += static_cast<std::uint64_t>(n);
         }
     }
-    out_.append(bytes);
+    if (!bytes.empty()) out().append(bytes);
 }
 
 void Connection::flush() {
     if (writing_ || closing_) return;
-    if (tls_ && !tls_->seal(out_)) {
-        out_.clear();
+    if (tls_ && !tls_->seal(out())) {
+        out_->clear();
         on_read_error(UV_EPROTO);
         return;
     }
-    if (out_.empty()) return;
-    if (bytes_written_) *bytes_written_ += out_.size();   // all of it, now or from write_inflight
-    uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    if (out_empty()) return;
+    std::string& pending = *out_;
+    if (bytes_written_) *bytes_written_ += pending.size();   // all of it, now or from write_inflight
+    uv_buf_t b = uv_buf_init(pending.data(), static_cast<unsigned>(pending.size()));
     int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
-    if (n == static_cast<int>(out_.size())) {
-        out_.clear();
+    if (n == static_cast<int>(pending.size())) {
+        pending.clear();
         if (close_when_flushed_) close();
         return;
     }
     if (n < 0 && n != UV_EAGAIN) {
-        out_.clear();
+        pending.clear();
         on_read_error(n);
         return;
     }
     inflight_ = std::make_unique<PendingWrite>();
     inflight_->req.data = this;
-    inflight_->bytes.swap(out_);
+    inflight_->bytes.swap(pending);
     write_inflight(n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
@@ -223,7 +224,7 @@ void Connection::write_cb(uv_write_t* req, int status) {
 void Connection::close_after_flush() {
     if (closing_) return;
     stop_reading();
-    if (out_.empty() && !writing_) close();
+    if (out_empty() && !writing_) close();
     else {
         close_when_flushed_ = true;
         flush();
@@ -242,7 +243,7 @@ void Connection::close_cb(uv_handle_t* h) { delete static_cast<Connection*>(h->d
 
 void Connection::release_buffers() {
     in.release_if_empty();
-    if (out_.empty() && !writing_) std::string().swap(out_);
+    if (out_empty() && !writing_) out_.reset();
 }
 
 }  // namespace pgsteer::proxy

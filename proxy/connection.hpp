@@ -60,12 +60,15 @@ public:
     void stop_reading();
     bool reading() const { return reading_; }
 
-    std::string& out() { return out_; }                   // append, then flush()
+    std::string& out() {                                  // append, then flush()
+        if (!out_) out_ = std::make_unique<std::string>();
+        return *out_;
+    }
     // Bytes owned by the caller (a peer's read buffer): written straight to the socket when
     // nothing is queued, so only what the socket does not take now is copied into out().
     void send(std::string_view bytes);
     void flush();
-    std::size_t pending_out() const { return out_.size() + (inflight_ ? inflight_->bytes.size() : 0); }
+    std::size_t pending_out() const { return (out_ ? out_->size() : 0) + (inflight_ ? inflight_->bytes.size() : 0); }
     bool over_high_watermark() const { return pending_out() > high_watermark; }
 
     // Idempotent. Subclasses detach from their peers and lists in on_close() first.
@@ -100,7 +103,9 @@ private:
 
     Worker& worker_;
     uv_tcp_t tcp_{};
-    std::string out_;         // appended by the relay
+    bool out_empty() const { return !out_ || out_->empty(); }
+
+    std::unique_ptr<std::string> out_;   // appended by the relay; boxed: idle connections have none
     // Made only when the socket did not take everything (uv_try_write usually does), so an
     // idle connection carries no write request; it owns its bytes until write_cb.
     struct PendingWrite {
