@@ -20,13 +20,14 @@ constexpr Needs needs_servers{.view = true, .servers = true};
 constexpr Needs needs_stats{.stats = true};
 constexpr Needs needs_config{.config = true};
 constexpr Needs needs_lists{.lists = true};
+constexpr Needs needs_routing{.routing = true};
 constexpr Needs needs_route{.view = true, .route = true};
 
 using K = CommandKind;
 using A = Argument;
 
 // `empty` has no syntax: it is never typed, so it is neither parsed from the table nor listed.
-constexpr std::array<CommandSpec, 19> table{{
+constexpr std::array<CommandSpec, 20> table{{
     {K::show_nodes, "SHOW NODES", A::none,
      "nodes: role, state, lag, weight, reads and writes routed, last probe", "SHOW", needs_nodes, true},
     {K::show_pool_nodes, "SHOW POOL_NODES", A::none,
@@ -43,6 +44,9 @@ constexpr std::array<CommandSpec, 19> table{{
     {K::show_version, "SHOW VERSION", A::none, "pgsteer's version", "SHOW", needs_none, true},
     {K::show_lists, "SHOW LISTS", A::none,
      "counts of clients, servers, pools, databases, users and workers", "SHOW", needs_lists, true},
+    {K::show_routing, "SHOW ROUTING", A::none,
+     "routing events: reads on the primary for want of a standby, reads retried on another node, "
+     "writes that waited for a primary or gave up, SET pgsteer.route answered", "SHOW", needs_routing, true},
     {K::show_help, "SHOW HELP", A::none, "this list", "SHOW", needs_none, true},
     {K::reload, "RELOAD", A::none,
      "re-read the configuration file like SIGHUP; says what needs a restart", "RELOAD", needs_none, false},

@@ -12,7 +12,7 @@ namespace pgsteer::admin {
 
 enum class CommandKind {
     show_nodes, show_pool_nodes, show_pools, show_clients, show_servers, show_stats,
-    show_config, show_version, show_lists, show_help,
+    show_config, show_version, show_lists, show_routing, show_help,
     reload, pause, resume, kill, recheck, shutdown,
     explain_route,
     set,     // any SET: accepted and ignored, so drivers that set parameters on connect work
@@ -29,6 +29,7 @@ struct Needs {
     bool stats = false;
     bool config = false;
     bool lists = false;
+    bool routing = false;         // Snapshot::routing
     bool route = false;           // Snapshot::route, for the statement in Command::argument
 };
 

@@ -236,6 +236,14 @@ std::string format_sample_value(double value) {
     return fmt::format("{}", value);
 }
 
+void routing_metrics(Exposition& e, const Snapshot& s) {
+    for (const auto& c : routing_counters(s.routing)) {
+        const auto metric = fmt::format("pgsteer_{}_total", c.name);
+        e.family(metric, "counter", c.description);
+        e.sample(metric, {}, c.value);
+    }
+}
+
 std::string render_metrics(const Snapshot& snapshot) {
     std::string out;
     out.reserve(4096);
@@ -244,6 +252,7 @@ std::string render_metrics(const Snapshot& snapshot) {
     node_metrics(e, snapshot);
     pool_metrics(e, snapshot);
     list_metrics(e, snapshot);
+    routing_metrics(e, snapshot);
     database_metrics(e, snapshot);
     return out;
 }

@@ -12,7 +12,7 @@ namespace pgsteer::admin {
 
 // What render_metrics reads: the proxy gathers only these parts for a scrape.
 inline constexpr Needs metrics_needs{.view = true, .node_counters = true, .pools = true,
-                                     .stats = true, .lists = true};
+                                     .stats = true, .lists = true, .routing = true};
 
 std::string render_metrics(const Snapshot& snapshot);
 

@@ -221,6 +221,13 @@ void lists_rows(Rows& out, const Command&, const Snapshot& s) {
     for (const auto& [list, count] : items) row.text(list).int8(count).put(out);
 }
 
+constexpr std::array routing_columns{col::text("counter"), col::int8("value"), col::text("description")};
+
+void routing_rows(Rows& out, const Command&, const Snapshot& s) {
+    Row row;
+    for (const auto& c : routing_counters(s.routing)) row.text(c.name).int8(c.value).text(c.description).put(out);
+}
+
 constexpr std::array help_columns{col::text("command"), col::text("description")};
 
 void help_rows(Rows& out, const Command&, const Snapshot&) {
@@ -257,6 +264,7 @@ const std::array result_sets{
     ResultSet{CommandKind::show_config, config_columns, config_rows},
     ResultSet{CommandKind::show_version, version_columns, version_rows},
     ResultSet{CommandKind::show_lists, lists_columns, lists_rows},
+    ResultSet{CommandKind::show_routing, routing_columns, routing_rows},
     ResultSet{CommandKind::show_help, help_columns, help_rows},
     ResultSet{CommandKind::explain_route, route_columns, route_rows},
 };

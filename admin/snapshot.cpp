@@ -64,6 +64,29 @@ std::vector<T> fold(std::vector<T> items, Key key) {
 
 }  // namespace
 
+RoutingTotals& RoutingTotals::operator+=(const RoutingTotals& o) {
+    reads_to_primary_fallback += o.reads_to_primary_fallback;
+    reads_retried += o.reads_retried;
+    writes_waited_for_primary += o.writes_waited_for_primary;
+    writes_failed_no_primary += o.writes_failed_no_primary;
+    route_settings += o.route_settings;
+    return *this;
+}
+
+std::array<RoutingCounter, 5> routing_counters(const RoutingTotals& t) {
+    return {{
+        {"reads_to_primary_fallback", t.reads_to_primary_fallback,
+         "Proven reads sent to the primary because no standby could serve them."},
+        {"reads_retried", t.reads_retried,
+         "Reads sent to another node: their standby went away before answering or while they queued for it."},
+        {"writes_waited_for_primary", t.writes_waited_for_primary,
+         "Transactions that found no primary and waited for one."},
+        {"writes_failed_no_primary", t.writes_failed_no_primary,
+         "Transactions that found no primary within routing.primary_wait_timeout and failed."},
+        {"route_settings", t.route_settings, "SET pgsteer.route statements answered by pgsteer itself."},
+    }};
+}
+
 std::vector<PoolSnapshot> merge_pools(const std::vector<PoolSnapshot>& pools) {
     return fold(pools, [](const PoolSnapshot& p) { return std::tie(p.database, p.user, p.node); });
 }

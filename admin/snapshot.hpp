@@ -7,6 +7,7 @@
 #include "health/cluster_view.hpp"
 #include "pgsteer_version.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -110,6 +111,25 @@ struct ListCounts {
     std::uint64_t workers = 0;
 };
 
+// Routing events summed over the workers since start (SHOW ROUTING, /metrics).
+struct RoutingTotals {
+    std::uint64_t reads_to_primary_fallback = 0;   // proven reads no standby could serve
+    std::uint64_t reads_retried = 0;               // standby reads re-sent to another node
+    std::uint64_t writes_waited_for_primary = 0;   // units that found no primary and waited
+    std::uint64_t writes_failed_no_primary = 0;    // ... and gave up after primary_wait_timeout
+    std::uint64_t route_settings = 0;              // SET pgsteer.route answered by pgsteer
+
+    RoutingTotals& operator+=(const RoutingTotals& other);
+};
+
+// Each counter by its stable name (SHOW ROUTING's rows, pgsteer_<name>_total in /metrics).
+struct RoutingCounter {
+    std::string_view name;
+    std::uint64_t value;
+    std::string_view description;
+};
+std::array<RoutingCounter, 5> routing_counters(const RoutingTotals& t);
+
 // EXPLAIN ROUTE: what routing::classify and the balancer decided for one statement.
 struct RouteExplanation {
     std::string kind;      // routing kind name: "read", "write", "pin_session", ...
@@ -128,6 +148,7 @@ struct Snapshot {
     std::vector<DatabaseStats> stats;
     std::vector<conf::ConfigEntry> config;
     ListCounts lists;
+    RoutingTotals routing;
     RouteExplanation route;
     std::string version = "pgsteer " PGSTEER_VERSION;
     std::int64_t uptime_s = 0;

@@ -206,6 +206,7 @@ WorkerPart collect_worker(Worker& w, const admin::Needs& needs, const AdminHub& 
         into.reads_routed += node.reads_routed;
         into.writes_routed += node.writes_routed;
     }
+    part.routing = stats.events;
     if (needs.stats)
         for (const auto& [database, counters] : w.stats().databases())
             part.stats.push_back(database_stats(database, counters));
@@ -234,6 +235,7 @@ void combine_parts(admin::Snapshot& into, const std::vector<WorkerPart>& parts, 
             routed[node].reads_routed += c.reads_routed;
             routed[node].writes_routed += c.writes_routed;
         }
+        into.routing += p.routing;
     }
     into.lists.databases = databases.size();
     into.lists.users = users.size();

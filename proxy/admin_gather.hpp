@@ -23,6 +23,7 @@ struct WorkerPart {
     admin::ListCounts lists;
     std::set<std::string> databases, users;            // distinct over all workers, not summed
     std::map<std::string, admin::NodeCounters> routed;  // by node name
+    admin::RoutingTotals routing;
 };
 
 // On w's thread. Only the parts `needs` asks for; node numbers are indexes into `view`.

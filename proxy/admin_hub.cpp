@@ -28,7 +28,7 @@ std::int64_t unix_now() {
 }
 
 bool per_worker(const admin::Needs& n) {
-    return n.node_counters || n.pools || n.clients || n.servers || n.stats || n.lists;
+    return n.node_counters || n.pools || n.clients || n.servers || n.stats || n.lists || n.routing;
 }
 
 admin::RouteExplanation explain_route(const std::string& sql, const health::ClusterView& view, const conf::Config& cfg) {

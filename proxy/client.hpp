@@ -70,7 +70,7 @@ public:
         unit_failed_ = true;
         ++counters_->errors;
     }
-    void commit_lsn_pending() { lsn_pending_ = true; }
+    void commit_lsn_pending() { ++lsn_pending_; }
     void commit_lsn_known(std::optional<std::uint64_t> lsn);
     // Routing (proxy/routing_client.cpp): back from a pool's queue to choose a node again,
     // avoiding `avoid_slot` (-1: none); waiting for a primary to appear.
@@ -157,6 +157,9 @@ private:
     BoxedOptional<routing::Decision> unit_decision_;
     BoxedOptional<routing::Classification> unnamed_class_;  // the last unnamed Parse
     std::uint64_t primary_wait_since_ = 0;
+    // WAL positions of commits on their way from the primary: a read waits for them (its
+    // standby must have replayed them), a write does not (it goes to the primary anyway).
+    std::uint16_t lsn_pending_ = 0;
     // An autocommit read's bytes until its answer starts; boxed (and kept while the client is busy).
     std::unique_ptr<std::string> retry_unit_;
     int avoid_slot_ = -1;            // a standby that failed this unit
@@ -164,8 +167,8 @@ private:
     bool on_standby_ = false;        // attached to a standby: one unit at a time
     bool unit_synced_ = false;       // the unit's Sync/Query went out; its ReadyForQuery is owed
     bool unit_failed_ = false;
-    bool lsn_pending_ = false;       // the primary's WAL position of the last commit is on its way
-    bool lsn_unknown_ = false;       // ... and could not be read: reads go to the primary
+    bool lsn_unknown_ = false;       // a commit's WAL position could not be read: reads go to the primary
+    bool lsn_batch_failed_ = false;  // ... one of those still arriving
     bool unit_retried_ = false;      // this unit already went to a second node
 
     // Its database's counters on this worker (set at login; the admin console has none) and the

@@ -65,7 +65,7 @@ bool Client::retry_read(std::string_view node_name) {
     unit_decision_.reset();
     avoid_slot_ = dead;
     state_ = ClientState::idle;
-    ++worker().router().stats().reads_retried;
+    ++worker().router().stats().events.reads_retried;
     // Not from inside the dying server's close: the new route may hand this client a server now.
     worker().post([pid = pid_](Worker& w) {
         if (Client* c = w.find_client(pid)) c->resume();

@@ -118,7 +118,7 @@ NodeChoice Router::choose(const routing::Decision& d, const routing::Classificat
     }
     out.slot = slots_[static_cast<std::size_t>(pick.node)];
     out.standby = pick.node != v.primary;
-    if (pick.fallback_to_primary) ++stats_.reads_to_primary_fallback;
+    if (pick.fallback_to_primary) ++stats_.events.reads_to_primary_fallback;
     ++stats_.nodes[static_cast<std::size_t>(out.slot)].reads_routed;
     return out;
 }

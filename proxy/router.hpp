@@ -45,6 +45,9 @@ public:
     // cluster_changed(), which refreshes at once).
     void refresh_per_tick();
     const health::ClusterView& view() const { return *view_; }
+    // One node in the cluster view: reads can go nowhere else, so a commit's WAL position is of
+    // no use (read-your-writes reads it only when a standby exists).
+    bool single_node() const { return view_->nodes.size() < 2; }
 
     const routing::FunctionPolicy& functions(const std::string& database);
     // routing::classify(sql, functions(database)), remembered per (view generation, database)

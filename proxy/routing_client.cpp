@@ -28,7 +28,6 @@ constexpr std::string_view invalid_parameter_value = "22023";
 
 bool Client::route_unit() {
     Router& router = worker().router();
-    if (lsn_pending_) return false;   // commit_lsn_known() resumes: reads need that floor
     router.refresh_per_tick();
     if (!unit_decision_) {
         auto named = [this](std::string_view name) -> const routing::Classification* {
@@ -49,15 +48,18 @@ bool Client::route_unit() {
             answer_route_setting(scan.classification, scan.query_size);
             return true;
         }
-        if (d.target == routing::Target::standby && lsn_unknown_) d.target = routing::Target::primary;
         unit_class_ = std::move(scan.classification);
         unit_decision_ = d;
+    }
+    if (unit_decision_->target == routing::Target::standby) {
+        if (lsn_pending_ > 0) return false;   // commit_lsn_known() resumes: the read needs that floor
+        if (lsn_unknown_) unit_decision_->target = routing::Target::primary;
     }
     NodeChoice choice = router.choose(*unit_decision_, *unit_class_, database_, avoid_slot_);
     if (choice.wait_for_primary) {
         if (primary_wait_since_ == 0) {
             primary_wait_since_ = std::max<std::uint64_t>(1, worker().now());
-            ++router.stats().writes_waited_for_primary;
+            ++router.stats().events.writes_waited_for_primary;
             router.nudge_monitor(worker().now());
             PGS_LOG(info, "{}: no primary in the cluster view ({}); waiting up to {} ms", ident(),
                     router.view().reason, worker().config().routing.primary_wait_timeout.count());
@@ -87,13 +89,13 @@ void Client::route_again(int avoid_slot) {
     if (closing() || state_ != ClientState::queued || !unit_decision_) return;
     state_ = ClientState::idle;
     avoid_slot_ = avoid_slot;
-    if (avoid_slot >= 0) ++worker().router().stats().reads_retried;
+    if (avoid_slot >= 0) ++worker().router().stats().events.reads_retried;
     resume();
 }
 
 void Client::answer_route_setting(const routing::Classification& c, std::size_t query_size) {
     in.consume(query_size);
-    ++worker().router().stats().route_settings;
+    ++worker().router().stats().events.route_settings;
     const bool valid = c.route != routing::Hint::none;
     if (valid) {
         protocol::put_command_complete(out(), "SET");
@@ -130,7 +132,7 @@ void Client::primary_wait_janitor(std::uint64_t now) {
     const auto timeout = worker().config().routing.primary_wait_timeout.count();
     if (now - primary_wait_since_ < static_cast<std::uint64_t>(timeout)) return;
     primary_wait_since_ = 0;
-    ++worker().router().stats().writes_failed_no_primary;
+    ++worker().router().stats().events.writes_failed_no_primary;
     auto message = fmt::format("pgsteer: no primary is available: none was elected within "
                                "routing.primary_wait_timeout ({} ms); last cluster verdict: {}",
                                timeout, worker().router().view().reason);
@@ -175,9 +177,12 @@ bool Client::holding_after_sync(char next_type) const {
 }
 
 void Client::commit_lsn_known(std::optional<std::uint64_t> lsn) {
-    lsn_pending_ = false;
+    if (lsn_pending_ > 0) --lsn_pending_;
     if (lsn) route_.committed_at(*lsn);
-    lsn_unknown_ = !lsn;
+    else lsn_unknown_ = lsn_batch_failed_ = true;
+    // The last of a run of answers: the latest position covers every commit before it, unless
+    // one of the run could not be read (its commit may be later than every position known).
+    if (lsn_pending_ == 0) lsn_unknown_ = std::exchange(lsn_batch_failed_, false);
     resume();
 }
 

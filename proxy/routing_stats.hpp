@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "admin/snapshot.hpp"
+
 namespace pgsteer::proxy {
 
 struct NodeRouteCounters {
@@ -17,11 +19,7 @@ struct NodeRouteCounters {
 // Reasons, reads and writes are counted per database (proxy/stats.hpp).
 struct RoutingStats {
     std::vector<NodeRouteCounters> nodes;               // indexed by the worker's node slot
-    std::uint64_t reads_to_primary_fallback = 0;         // proven reads no standby could serve
-    std::uint64_t reads_retried = 0;                      // standby reads re-sent to another node
-    std::uint64_t writes_waited_for_primary = 0;          // units that found no primary and waited
-    std::uint64_t writes_failed_no_primary = 0;           // ... and gave up after primary_wait_timeout
-    std::uint64_t route_settings = 0;                     // SET pgsteer.route answered by pgsteer
+    admin::RoutingTotals events;                        // SHOW ROUTING
 };
 
 }  // namespace pgsteer::proxy

@@ -457,7 +457,7 @@ void Server::relay() {
     if (release) {
         c->detach();
         client_ = nullptr;
-        if (wants_commit_lsn) {
+        if (wants_commit_lsn && !worker().router().single_node()) {
             // Read-your-writes: the client already has its ReadyForQuery; the WAL position
             // of its commit is read on this link before it goes back to the pool.
             lsn_for_pid_ = c->pid();

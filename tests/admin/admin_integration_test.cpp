@@ -171,6 +171,7 @@ const std::vector<ShowCase> show_cases = {
     {"SHOW CONFIG", {{"key", text}, {"value", text}, {"default", text}, {"reloadable", boolean}}},
     {"SHOW VERSION", {{"version", text}}},
     {"SHOW LISTS", {{"list", text}, {"items", int8}}},
+    {"SHOW ROUTING", {{"counter", text}, {"value", int8}, {"description", text}}},
     {"EXPLAIN ROUTE SELECT 1", {{"kind", text}, {"reason", text}, {"detail", text}, {"target", text}, {"node", text}}},
 };
 
@@ -439,6 +440,22 @@ BOOST_AUTO_TEST_CASE(stats_nodes_and_metrics_count_the_work_done_through_pgsteer
     auto check = run(fmt::format("curl -sf http://127.0.0.1:{}/metrics | promtool check metrics 2>&1", p.metrics_port()),
                      status);
     BOOST_TEST(status == 0, check);
+
+    // SET pgsteer.route is answered by pgsteer itself, valid or not, and counted as such.
+    app.exec("SET pgsteer.route = primary");
+    app.exec("SET pgsteer.route = auto");
+    try {
+        app.exec("SET pgsteer.route = sideways");
+        BOOST_FAIL("SET pgsteer.route = sideways succeeded");
+    } catch (const PgError& e) {
+        BOOST_TEST(e.sqlstate == "22023");
+    }
+    auto routing = admin_query(p, "SHOW ROUTING");
+    BOOST_TEST(num(row_of(routing, "route_settings")["value"]) == 3u);
+    BOOST_TEST(num(row_of(routing, "writes_failed_no_primary")["value"]) == 0u);
+    BOOST_TEST(num(row_of(routing, "reads_retried")["value"]) == 0u);
+    body = run(fmt::format("curl -sf http://127.0.0.1:{}/metrics", p.metrics_port()), status);
+    BOOST_TEST(pgsteer::admin::test::parse_exposition(body).at("pgsteer_route_settings_total") == 3.0);
 }
 
 BOOST_AUTO_TEST_CASE(show_clients_names_why_a_client_is_pinned) {

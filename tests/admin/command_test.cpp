@@ -41,6 +41,7 @@ const std::vector<Good> good{
     {"SHOW CONFIG", CommandKind::show_config, ""},
     {"SHOW VERSION", CommandKind::show_version, ""},
     {"SHOW LISTS", CommandKind::show_lists, ""},
+    {"show routing;", CommandKind::show_routing, ""},
     {"SHOW HELP", CommandKind::show_help, ""},
     {"RELOAD", CommandKind::reload, ""},
     {"reload;", CommandKind::reload, ""},

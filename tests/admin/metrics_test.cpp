@@ -155,6 +155,11 @@ BOOST_AUTO_TEST_CASE(database_and_process_families) {
     BOOST_TEST(e.at("pgsteer_routing_decisions_total{database=\"app\",reason=\"dml\"}") == 6);
     BOOST_TEST(e.at("pgsteer_transactions_total{database=\"postgres\"}") == 0);
     BOOST_TEST(e.at("pgsteer_failovers_total") == 2);
+    BOOST_TEST(e.at("pgsteer_reads_to_primary_fallback_total") == 7);
+    BOOST_TEST(e.at("pgsteer_reads_retried_total") == 3);
+    BOOST_TEST(e.at("pgsteer_writes_waited_for_primary_total") == 2);
+    BOOST_TEST(e.at("pgsteer_writes_failed_no_primary_total") == 1);
+    BOOST_TEST(e.at("pgsteer_route_settings_total") == 5);
     BOOST_TEST(e.at("pgsteer_cluster_has_primary") == 1);
     BOOST_TEST(e.at("pgsteer_uptime_seconds") == 3600);
     BOOST_TEST(e.at("pgsteer_info{version=\"pgsteer " PGSTEER_VERSION "\"}") == 1);

@@ -256,6 +256,14 @@ BOOST_AUTO_TEST_CASE(show_config_version_lists_help) {
     BOOST_TEST(lists.value(lists.row_where("list", "login_servers"), "items") == "1");
     BOOST_TEST(lists.value(lists.row_where("list", "workers"), "items") == "2");
 
+    const auto routing = show("SHOW ROUTING");
+    BOOST_TEST(routing.value(routing.row_where("counter", "reads_to_primary_fallback"), "value") == "7");
+    BOOST_TEST(routing.value(routing.row_where("counter", "reads_retried"), "value") == "3");
+    BOOST_TEST(routing.value(routing.row_where("counter", "writes_waited_for_primary"), "value") == "2");
+    BOOST_TEST(routing.value(routing.row_where("counter", "writes_failed_no_primary"), "value") == "1");
+    BOOST_TEST(routing.value(routing.row_where("counter", "route_settings"), "value") == "5");
+    BOOST_TEST(!routing.value(routing.row_where("counter", "route_settings"), "description").empty());
+
     const auto help = show("SHOW HELP");
     for (const auto& c : commands()) BOOST_TEST(help.value(help.row_where("command", c.syntax), "description") == c.description);
 }

@@ -82,6 +82,8 @@ Snapshot sample_snapshot() {
     s.route = {"write", "write_function", "calls volatile function app.audit()", "primary", 0};
     s.uptime_s = 3600;
     s.failovers_total = 2;
+    s.routing = {.reads_to_primary_fallback = 7, .reads_retried = 3, .writes_waited_for_primary = 2,
+                 .writes_failed_no_primary = 1, .route_settings = 5};
     return s;
 }
 

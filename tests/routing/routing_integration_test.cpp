@@ -212,6 +212,11 @@ BOOST_AUTO_TEST_CASE(read_your_writes_with_delayed_standbys) {
         for (int i = 0; i < 500; ++i) {
             auto id = writer.value(fmt::format("INSERT INTO rt(v) VALUES ('ryw{}') RETURNING id", i));
             BOOST_TEST(writer.value("SELECT v FROM rt WHERE id = " + id) == fmt::format("ryw{}", i));
+            // Two commits back to back (the second does not wait for the first's WAL position),
+            // then a read: it sees both.
+            auto first = writer.value(fmt::format("INSERT INTO rt(v) VALUES ('ryw{}a') RETURNING id", i));
+            auto second = writer.value(fmt::format("INSERT INTO rt(v) VALUES ('ryw{}b') RETURNING id", i));
+            BOOST_TEST(writer.value(fmt::format("SELECT count(*) FROM rt WHERE id IN ({}, {})", first, second)) == "2");
             if (i % 10 == 0) ++others[node_of_port(cluster(), other.value("SELECT inet_server_port()"))];
         }
         BOOST_TEST(others[1] == 0);
