@@ -168,7 +168,7 @@ private:
     bool unit_synced_ = false;       // the unit's Sync/Query went out; its ReadyForQuery is owed
     bool unit_failed_ = false;
     bool lsn_unknown_ = false;       // a commit's WAL position could not be read: reads go to the primary
-    bool lsn_batch_failed_ = false;  // ... one of those still arriving
+    bool lsn_batch_failed_ = false;  // one of the positions now on their way could not be read
     bool unit_retried_ = false;      // this unit already went to a second node
 
     // Its database's counters on this worker (set at login; the admin console has none) and the

@@ -119,15 +119,16 @@ void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
 
 void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* c = static_cast<Connection*>(s->data);
-    if (c->closing_) return;
-    if (nread > 0 && c->bytes_read_) *c->bytes_read_ += static_cast<std::uint64_t>(nread);
-    if (nread > 0 && c->tls_) {
-        c->read_tls(static_cast<std::size_t>(nread), buf);
-    } else if (nread > 0) {
-        c->in.commit(static_cast<std::size_t>(nread));
-        c->on_data();
-    } else if (nread < 0) {
-        c->on_read_error(static_cast<int>(nread));
+    if (!c->closing_) {   // a closing connection's bytes are dropped
+        if (nread > 0 && c->bytes_read_) *c->bytes_read_ += static_cast<std::uint64_t>(nread);
+        if (nread > 0 && c->tls_) {
+            c->read_tls(static_cast<std::size_t>(nread), buf);
+        } else if (nread > 0) {
+            c->in.commit(static_cast<std::size_t>(nread));
+            c->on_data();
+        } else if (nread < 0) {
+            c->on_read_error(static_cast<int>(nread));
+        }
     }
     c->in.settle();   // the scratch area is the next read's, whichever connection it is
 }
