@@ -54,6 +54,8 @@ bool Client::route_unit() {
     if (unit_decision_->target == routing::Target::standby) {
         if (lsn_pending_ > 0) return false;   // commit_lsn_known() resumes: the read needs that floor
         if (lsn_unknown_) unit_decision_->target = routing::Target::primary;
+        // Decided while a position was on its way: the floor is the one known now.
+        unit_decision_->min_lsn = std::max(unit_decision_->min_lsn, route_.last_commit_lsn());
     }
     NodeChoice choice = router.choose(*unit_decision_, *unit_class_, database_, avoid_slot_);
     if (choice.wait_for_primary) {

@@ -206,6 +206,13 @@ BOOST_AUTO_TEST_CASE(read_your_writes_with_delayed_standbys) {
     {
         Pgsteer p(routing_toml(cluster()));
         wait_until_standbys_serve(p);
+        // A new client each time: its first commit's position is the only floor it has, and its
+        // read must wait for it (the standbys are 500 ms behind).
+        for (int i = 0; i < 20; ++i) {
+            Connection fresh(p.conninfo());
+            auto id = fresh.value(fmt::format("INSERT INTO rt(v) VALUES ('fresh{}') RETURNING id", i));
+            BOOST_TEST(fresh.value("SELECT v FROM rt WHERE id = " + id) == fmt::format("fresh{}", i));
+        }
         Connection writer(p.conninfo());
         Connection other(p.conninfo());
         std::map<int, int> others;
