@@ -167,6 +167,12 @@ launch_pgsteer() {
     stop_target "$target"
     return 1
   fi
+  # Like for like with PgBouncer: a standby answering here (discovery left on) would spread the load.
+  if [[ $target == pgsteer && $ports != "$BASE_PORT" ]]; then
+    SKIP[$target]="reads answered by ports '$ports', not only by the primary $BASE_PORT"
+    stop_target "$target"
+    return 1
+  fi
   NOTE[$target]="$("$PGSTEER_BIN" --version 2>&1 | head -n1), transaction mode, $PGSTEER_WORKERS worker(s), pool size $POOL_SIZE, $secret in users.txt, $([[ $target == split ]] && echo "the three nodes with the primary's weight 0" || echo "node1 alone, repmgr discovery off"); reads answered by ports $ports"
 }
 
