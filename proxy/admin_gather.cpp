@@ -91,7 +91,7 @@ admin::ClientSnapshot client_snapshot(Worker& w, Client& c, const Clock& clock, 
     s.state = client_state(c.state());
     if (Server* server = c.server()) s.node = view_index(w, server->pool().node(), view);
     s.connect_time = clock.unix_s(c.created());
-    if (const auto* app = c.params().find("application_name")) s.application_name = app->value;
+    if (auto app = c.params().find("application_name")) s.application_name = app->value;
     s.pinned = c.pinned();
     if (s.pinned) s.pin_reason = c.pin_reason();
     s.worker = w.index();

@@ -348,9 +348,9 @@ void Client::auth_succeeded() {
 
 void Client::welcome(const ParamDefaults& defaults) {
     // Startup values equal to the server's defaults are no override.
-    auto given = params_.values();
+    SessionParams given = params_;
     params_.clear();
-    for (const auto& v : given) params_.set_literal(v.name, v.value, defaults);
+    given.for_each([&](const ParamValue& v) { params_.set_literal(v.name, v.value, defaults); });
     protocol::put_authentication_ok(out());
     for (const auto& [name, value] : defaults)
         protocol::put_parameter_status(out(), name, reported_value(params_, name, value));

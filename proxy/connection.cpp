@@ -38,13 +38,13 @@ void InBuffer::own(std::size_t min_capacity) {
 }
 
 void InBuffer::settle() {
-    if (!borrowed_) return;
     if (size() > 0) {
-        own(0);
-    } else {
-        borrowed_ = nullptr;
-        cap_ = begin_ = end_ = 0;
+        if (borrowed_) own(0);
+        return;
     }
+    data_.reset();   // nothing left: an idle connection keeps no buffer
+    borrowed_ = nullptr;
+    cap_ = begin_ = end_ = 0;
 }
 
 uv_buf_t InBuffer::read_space() {
@@ -57,6 +57,9 @@ uv_buf_t InBuffer::read_space() {
 }
 
 void InBuffer::reserve(std::size_t total) {
+    // Nothing kept: the next read lands in the scratch area, which is at least as big as any
+    // message read whole by a login. An own buffer now would be dropped by read_space unused.
+    if (size() == 0 && total <= scratch_size) return;
     if (borrowed_) own(total);
     if (cap_ - begin_ >= total) return;
     if (cap_ >= total) {

@@ -29,7 +29,7 @@ public:
     uv_buf_t space();                        // where the next read goes, in the own buffer
     uv_buf_t read_space();                   // the same, or the scratch area when nothing is kept
     void commit(std::size_t n) { end_ += n; }
-    void settle();                           // end of the read callback: keep what is left
+    void settle();                           // end of the read callback: keep what is left, if any
     void release_if_empty();
     std::size_t capacity() const { return borrowed_ ? 0 : cap_; }
 

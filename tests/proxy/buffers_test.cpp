@@ -76,6 +76,18 @@ BOOST_AUTO_TEST_CASE(reserving_during_the_callback_keeps_the_bytes) {
     BOOST_TEST(more.base == reinterpret_cast<const char*>(a.view().data()) + a.size());
 }
 
+BOOST_AUTO_TEST_CASE(reserving_with_nothing_kept_allocates_nothing) {
+    InBuffer a;
+    a.reserve(5);   // a login waiting for its next message's header
+    BOOST_TEST(a.capacity() == 0u);
+    read_into(a, "next message");
+    a.reserve(300);   // inside the callback, with everything consumed below
+    a.consume(a.size());
+    a.reserve(300);
+    a.settle();
+    BOOST_TEST(a.capacity() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(space_outside_a_read_copies_scratch_bytes_first) {
     InBuffer a;
     read_into(a, "abc");
