@@ -1,8 +1,12 @@
-// Reading into the connection's own buffer, batched writes with try-then-queue, close once.
+// Reads through the thread's scratch area, writes tried at once with send(2) and queued in libuv
+// only when the socket is full, close once.
 #include "proxy/connection.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+
+#include <sys/socket.h>
 
 #include "proxy/worker.hpp"
 
@@ -156,10 +160,21 @@ void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
     else if (in.size() > 0) on_data();
 }
 
+ssize_t Connection::try_send(std::string_view bytes) {
+    // send(2) rather than uv_try_write's write(2): a socket's write skips the VFS layer this way
+    // (~1 % of a relayed transaction's CPU). Only called with nothing queued in libuv.
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) return UV_EBADF;
+    ssize_t n;
+    do n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0) return n;
+    return -errno;   // libuv's error codes are negated errnos (UV_EAGAIN is -EAGAIN)
+}
+
 void Connection::send(std::string_view bytes) {
     if (!tls_ && !writing_ && !closing_ && out_empty()) {
-        uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
-        int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+        auto n = try_send(bytes);
         if (n > 0) {
             bytes.remove_prefix(static_cast<std::size_t>(n));   // errors surface in flush()
             if (bytes_written_) *bytes_written_ += static_cast<std::uint64_t>(n);
@@ -178,16 +193,15 @@ void Connection::flush() {
     if (out_empty()) return;
     std::string& pending = *out_;
     if (bytes_written_) *bytes_written_ += pending.size();   // all of it, now or from write_inflight
-    uv_buf_t b = uv_buf_init(pending.data(), static_cast<unsigned>(pending.size()));
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
-    if (n == static_cast<int>(pending.size())) {
+    auto n = try_send(pending);
+    if (n == static_cast<ssize_t>(pending.size())) {
         pending.clear();
         if (close_when_flushed_) close();
         return;
     }
     if (n < 0 && n != UV_EAGAIN) {
         pending.clear();
-        on_read_error(n);
+        on_read_error(static_cast<int>(n));
         return;
     }
     inflight_ = std::make_unique<PendingWrite>();

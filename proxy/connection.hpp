@@ -98,6 +98,7 @@ private:
     static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
     static void write_cb(uv_write_t* req, int status);
     static void close_cb(uv_handle_t* h);
+    ssize_t try_send(std::string_view bytes);   // bytes taken, or a libuv error code
     void write_inflight(std::size_t offset);
     void read_tls(std::size_t n, const uv_buf_t* buf);
 
