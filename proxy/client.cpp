@@ -192,8 +192,8 @@ bool Client::negotiate_tls() {
         return false;
     }
     out().push_back(ctx ? 'S' : 'N');
-    flush();
     if (ctx) start_tls(std::move(ctx));
+    else flush();
     return true;
 }
 
@@ -369,7 +369,7 @@ void Client::attach(Server& s) {
     unit_decision_.reset();   // the unit has its node: nothing to route again
     server_ = &s;
     state_ = ClientState::active;
-    const auto t = now_us();
+    const auto t = worker().now_us();
     clock_.attached(*counters_, t);
     clock_.query_begins(t);   // the unit it queued with goes out now
     s.attach(*this);
@@ -387,7 +387,7 @@ bool Client::note_ready(char status, std::uint64_t now) {
     cancel_sent_ = false;
     unit_synced_ = false;
     unit_retried_ = false;
-    clock_.ready(*counters_, status, server_ && !server_->quiet(), now_us());
+    clock_.ready(*counters_, status, server_ && !server_->quiet(), worker().now_us());
     bool learn_lsn = route_.finished(status, std::exchange(unit_failed_, false));
     if (pinned_ && !route_.pinned() && status == 'I') pinned_ = false;   // DISCARD ALL committed
     return learn_lsn;
@@ -414,7 +414,7 @@ void Client::pin(std::string_view reason) {
 void Client::relay() {
     Server& s = *server_;
     bool txn = transaction_mode(worker());
-    if (clock_.query_started == 0 && s.quiet() && in.size() > 0) clock_.query_begins(now_us());
+    if (clock_.query_started == 0 && s.quiet() && in.size() > 0) clock_.query_begins(worker().now_us());
     while (!closing() && server_ == &s) {
         auto v = in.view();
         if (copy_skip_ > 0) {

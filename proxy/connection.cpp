@@ -1,5 +1,5 @@
-// Reads through the thread's scratch area, writes tried at once with send(2) and queued in libuv
-// only when the socket is full, close once.
+// Reads through the thread's scratch area, output flushed at the end of the loop turn with send(2)
+// and queued in libuv only when the socket is full, close once.
 #include "proxy/connection.hpp"
 
 #include <algorithm>
@@ -141,6 +141,7 @@ void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 }
 
 void Connection::start_tls(std::shared_ptr<const TlsContext> ctx) {
+    flush_now();   // the plaintext answer to an SSLRequest leaves before output is sealed
     tls_ = std::make_unique<TlsLink>(std::move(ctx));
     tls_->start();
     if (tls_->has_output()) flush();
@@ -173,17 +174,19 @@ ssize_t Connection::try_send(std::string_view bytes) {
 }
 
 void Connection::send(std::string_view bytes) {
-    if (!tls_ && !writing_ && !closing_ && out_empty()) {
-        auto n = try_send(bytes);
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));   // errors surface in flush()
-            if (bytes_written_) *bytes_written_ += static_cast<std::uint64_t>(n);
-        }
-    }
-    if (!bytes.empty()) out().append(bytes);
+    if (closing_) return;
+    out().append(bytes);
+    flush();
 }
 
 void Connection::flush() {
+    if (writing_ || closing_ || flush_queued_) return;
+    flush_queued_ = true;
+    worker_.flush_later(this);
+}
+
+void Connection::flush_now() {
+    flush_queued_ = false;
     if (writing_ || closing_) return;
     if (tls_ && !tls_->seal(out())) {
         out_->clear();
@@ -197,6 +200,7 @@ void Connection::flush() {
     if (n == static_cast<ssize_t>(pending.size())) {
         pending.clear();
         if (close_when_flushed_) close();
+        else on_drained();
         return;
     }
     if (n < 0 && n != UV_EAGAIN) {
@@ -230,7 +234,7 @@ void Connection::write_cb(uv_write_t* req, int status) {
         c->on_read_error(status);
         return;
     }
-    c->flush();
+    c->flush_now();
     if (c->closing_) return;
     if (c->close_when_flushed_ && !c->writing_) {
         c->close();

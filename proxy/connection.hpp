@@ -1,6 +1,7 @@
-// The byte mover shared by client and server connections: one TCP handle, a read buffer that
-// libuv fills directly, an output buffer that is written with one uv_write at a time, watermark
-// backpressure, and the close protocol (uv_close once, delete in the close callback).
+// The byte mover shared by client and server connections: one TCP handle, reads into the thread's
+// scratch area, an output buffer flushed once per loop turn (send(2), then one uv_write at a time
+// for what the socket did not take), watermark backpressure, and the close protocol (uv_close
+// once, delete in the close callback).
 #pragma once
 
 #include <cstddef>
@@ -64,10 +65,13 @@ public:
         if (!out_) out_ = std::make_unique<std::string>();
         return *out_;
     }
-    // Bytes owned by the caller (a peer's read buffer): written straight to the socket when
-    // nothing is queued, so only what the socket does not take now is copied into out().
+    // Bytes owned by the caller (a peer's read buffer), copied into out() and flushed.
     void send(std::string_view bytes);
+    // Output leaves once per loop turn, after all of the turn's reads (Worker::flush_later): a
+    // client that multiplexes many connections in one thread (pgbench, asyncpg, a Node.js pool)
+    // gets the turn's answers together and is woken once for them, not once each.
     void flush();
+    void flush_now();     // the end of the turn, or a finished write with more to go
     std::size_t pending_out() const { return (out_ ? out_->size() : 0) + (inflight_ ? inflight_->bytes.size() : 0); }
     bool over_high_watermark() const { return pending_out() > high_watermark; }
 
@@ -79,8 +83,8 @@ public:
     // Wire bytes read and written from now on are added to these counters (SHOW STATS).
     void count_bytes(std::uint64_t* read, std::uint64_t* written) { bytes_read_ = read, bytes_written_ = written; }
 
-    // From now on the socket carries TLS: call right after the plaintext negotiation byte was
-    // flushed. A client-role context starts the handshake at once.
+    // From now on the socket carries TLS; what is queued (the plaintext answer to an SSLRequest)
+    // is written first. A client-role context starts the handshake at once.
     void start_tls(std::shared_ptr<const TlsContext> ctx);
     bool tls_active() const { return tls_ != nullptr; }
 
@@ -115,6 +119,7 @@ private:
     };
     std::unique_ptr<PendingWrite> inflight_;
     bool writing_ = false;
+    bool flush_queued_ = false;
     bool reading_ = false;
     bool closing_ = false;
     bool close_when_flushed_ = false;

@@ -77,7 +77,7 @@ bool Client::route_unit() {
     if (!pool_ || pool_->node() != choice.slot) pool_ = &worker().pool_for(choice.slot, database_, user_);
     state_ = ClientState::queued;
     wait_started_ = worker().now();
-    clock_.queued = now_us();
+    clock_.queued = worker().now_us();
     counters_->routed(*unit_class_, choice.standby);
     arm_read_retry(choice.standby);
     if (!pool_->acquire(*this)) {

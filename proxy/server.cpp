@@ -25,8 +25,7 @@ namespace {
 
 constexpr std::uint32_t max_message = 1u << 30;
 
-// Forwarded messages that follow each other in the read buffer, sent to the client as one span
-// (one write, no copy when the client has nothing queued).
+// Forwarded messages that follow each other in the read buffer, handed to the client as one span.
 class ForwardRun {
 public:
     // `retry_armed`: a client whose read may still be retried elsewhere until a first byte of

@@ -8,14 +8,10 @@
 #include <string>
 #include <unordered_map>
 
-#include <uv.h>
 
 #include "routing/classification.hpp"
 
 namespace pgsteer::proxy {
-
-// Monotonic microseconds for query, transaction and wait times (the loop clock is milliseconds).
-inline std::uint64_t now_us() { return uv_hrtime() / 1000; }
 
 struct DatabaseCounters {
     static constexpr std::size_t reason_count = static_cast<std::size_t>(routing::Reason::unknown) + 1;

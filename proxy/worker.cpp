@@ -73,6 +73,10 @@ Worker::Worker(Proxy& proxy, int index, int listen_fd, conf::ConfigPtr config)
     janitor_.data = this;
     uv_async_init(&loop_, &async_, on_async);
     async_.data = this;
+    uv_check_init(&loop_, &flusher_);
+    flusher_.data = this;
+    uv_prepare_init(&loop_, &before_poll_);
+    before_poll_.data = this;
     router_ = std::make_unique<Router>(*this);
 }
 
@@ -94,6 +98,10 @@ void Worker::run() {
     if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 1024, on_connection); rc != 0)
         PGS_LOG(error, "worker {}: listen failed: {}", index_, uv_strerror(rc));
     uv_timer_start(&janitor_, on_janitor, janitor_interval_ms, janitor_interval_ms);
+    uv_check_start(&flusher_, on_check);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&flusher_));
+    uv_prepare_start(&before_poll_, on_prepare);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&before_poll_));
     uv_run(&loop_, UV_RUN_DEFAULT);
     // Drain close callbacks of anything closed in the last turn.
     uv_run(&loop_, UV_RUN_NOWAIT);
@@ -203,6 +211,18 @@ void Worker::apply_config(conf::ConfigPtr config) {
     verifiers_.clear();
 }
 
+void Worker::on_check(uv_check_t* h) {
+    auto* w = static_cast<Worker*>(h->data);
+    while (!w->dirty_.empty()) {   // a flush may queue another (an error closing a peer)
+        w->flushing_.swap(w->dirty_);
+        for (Connection* c : w->flushing_) c->flush_now();
+        w->flushing_.clear();
+    }
+    w->turn_us_ = 0;
+}
+
+void Worker::on_prepare(uv_prepare_t* h) { static_cast<Worker*>(h->data)->turn_us_ = 0; }
+
 void Worker::on_janitor(uv_timer_t* t) { static_cast<Worker*>(t->data)->janitor(); }
 
 void Worker::janitor() {
@@ -244,6 +264,8 @@ void Worker::finish_stop() {
     for (auto& [key, pool] : pools_) pool->close_all();
     uv_close(reinterpret_cast<uv_handle_t*>(&janitor_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&flusher_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
 }
 
 }  // namespace pgsteer::proxy

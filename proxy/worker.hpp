@@ -25,6 +25,7 @@
 namespace pgsteer::proxy {
 
 class Client;
+class Connection;
 class Pool;
 
 // What a user's logins taught pgsteer that lets it log in to any node as that user.
@@ -51,6 +52,12 @@ public:
     Proxy& proxy() { return proxy_; }
     const conf::Config& config() const { return *config_; }
     std::uint64_t now() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
+    // Monotonic microseconds for query, transaction and wait times, read once per loop turn
+    // (between polls): a transaction's clock reads cost one vDSO call per turn, not four.
+    std::uint64_t now_us() {
+        if (turn_us_ == 0) turn_us_ = uv_hrtime() / 1000;
+        return turn_us_;
+    }
     bool stopping() const { return stopping_; }
 
     // Routing: the cluster view, node slots and node choice (proxy/router.hpp). Pools are keyed
@@ -76,6 +83,9 @@ public:
     const protocol::ScramVerifier& verifier_for(const std::string& user, const std::string& password);
     AuthQuery& auth_query() { return auth_query_; }
 
+    // Output goes out once per loop turn, after the turn's reads (a uv_check handle).
+    void flush_later(Connection* c) { dirty_.push_back(c); }
+
     void apply_config(conf::ConfigPtr config);
     void begin_stop(std::uint64_t deadline_ms);
 
@@ -84,6 +94,8 @@ private:
     static void on_connection(uv_stream_t* server, int status);
     static void on_async(uv_async_t* a);
     static void on_janitor(uv_timer_t* t);
+    static void on_check(uv_check_t* h);
+    static void on_prepare(uv_prepare_t* h);
     void janitor();
     void finish_stop();
 
@@ -95,6 +107,10 @@ private:
     uv_tcp_t listener_{};
     uv_timer_t janitor_{};
     uv_async_t async_{};
+    uv_check_t flusher_{};             // after the turn's I/O: flushes, and the turn's clock ends
+    uv_prepare_t before_poll_{};       // the clock read before polling is not the next turn's
+    std::vector<Connection*> dirty_, flushing_;
+    std::uint64_t turn_us_ = 0;
     std::thread thread_;
     std::mutex inbox_mutex_;
     std::vector<std::function<void(Worker&)>> inbox_;
