@@ -64,15 +64,15 @@ conf::ConfigPtr Proxy::config() const {
 }
 
 bool Proxy::start(std::string& error) {
-    auto cfg = config();
-    // A certificate that cannot be loaded stops the start, not the first TLS client.
-    if (cfg->tls.mode != conf::TlsMode::disable && !client_tls_context(cfg->tls, error)) return false;
-    if (!admin_->start(error)) return false;   // the metrics listener
     // Every thread on the main heap: glibc gives back the top of the main heap on malloc_trim
     // (the workers' janitor, after a login storm) but never a thread heap's top, which a storm's
     // freed handshakes otherwise keep resident. The hot path allocates nothing, so the shared
     // heap's lock is taken at logins only.
     mallopt(M_ARENA_MAX, 1);
+    auto cfg = config();
+    // A certificate that cannot be loaded stops the start, not the first TLS client.
+    if (cfg->tls.mode != conf::TlsMode::disable && !client_tls_context(cfg->tls, error)) return false;
+    if (!admin_->start(error)) return false;   // the metrics listener
     int n = cfg->server.workers > 0 ? cfg->server.workers
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     n = std::min(n, 255);   // the worker index lives in the top byte of a client's pid

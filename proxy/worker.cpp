@@ -211,17 +211,19 @@ void Worker::apply_config(conf::ConfigPtr config) {
     verifiers_.clear();
 }
 
-void Worker::on_check(uv_check_t* h) {
-    auto* w = static_cast<Worker*>(h->data);
-    while (!w->dirty_.empty()) {   // a flush may queue another (an error closing a peer)
-        w->flushing_.swap(w->dirty_);
-        for (Connection* c : w->flushing_) c->flush_now();
-        w->flushing_.clear();
-    }
-    w->turn_us_ = 0;
-}
+// After the turn's I/O callbacks, and again right before polling: output queued by timers or
+// close callbacks (a freed server handed to a waiting client) leaves before the loop sleeps.
+void Worker::on_check(uv_check_t* h) { static_cast<Worker*>(h->data)->end_turn(); }
+void Worker::on_prepare(uv_prepare_t* h) { static_cast<Worker*>(h->data)->end_turn(); }
 
-void Worker::on_prepare(uv_prepare_t* h) { static_cast<Worker*>(h->data)->turn_us_ = 0; }
+void Worker::end_turn() {
+    while (!dirty_.empty()) {   // a flush may queue another (an error closing a peer)
+        flushing_.swap(dirty_);
+        for (Connection* c : flushing_) c->flush_now();
+        flushing_.clear();
+    }
+    turn_us_ = 0;
+}
 
 void Worker::on_janitor(uv_timer_t* t) { static_cast<Worker*>(t->data)->janitor(); }
 

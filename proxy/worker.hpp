@@ -83,7 +83,7 @@ public:
     const protocol::ScramVerifier& verifier_for(const std::string& user, const std::string& password);
     AuthQuery& auth_query() { return auth_query_; }
 
-    // Output goes out once per loop turn, after the turn's reads (a uv_check handle).
+    // Output goes out once per loop turn, after the turn's reads, and never waits for a poll.
     void flush_later(Connection* c) { dirty_.push_back(c); }
 
     void apply_config(conf::ConfigPtr config);
@@ -96,6 +96,7 @@ private:
     static void on_janitor(uv_timer_t* t);
     static void on_check(uv_check_t* h);
     static void on_prepare(uv_prepare_t* h);
+    void end_turn();   // flushes what the turn queued; the next clock read is fresh
     void janitor();
     void finish_stop();
 
@@ -107,8 +108,8 @@ private:
     uv_tcp_t listener_{};
     uv_timer_t janitor_{};
     uv_async_t async_{};
-    uv_check_t flusher_{};             // after the turn's I/O: flushes, and the turn's clock ends
-    uv_prepare_t before_poll_{};       // the clock read before polling is not the next turn's
+    uv_check_t flusher_{};             // end_turn() after the turn's I/O callbacks
+    uv_prepare_t before_poll_{};       // and before polling
     std::vector<Connection*> dirty_, flushing_;
     std::uint64_t turn_us_ = 0;
     std::thread thread_;
