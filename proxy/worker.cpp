@@ -216,6 +216,11 @@ void Worker::apply_config(conf::ConfigPtr config) {
 void Worker::on_check(uv_check_t* h) { static_cast<Worker*>(h->data)->end_turn(); }
 void Worker::on_prepare(uv_prepare_t* h) { static_cast<Worker*>(h->data)->end_turn(); }
 
+void Worker::flush_later(Connection* c) {
+    if (stopped_) c->flush_now();   // no more turns end: the flush handles are closing
+    else dirty_.push_back(c);
+}
+
 void Worker::end_turn() {
     while (!dirty_.empty()) {   // a flush may queue another (an error closing a peer)
         flushing_.swap(dirty_);
@@ -261,6 +266,7 @@ void Worker::begin_stop(std::uint64_t deadline_ms) {
 void Worker::finish_stop() {
     if (stopped_) return;
     stopped_ = true;
+    end_turn();   // the clients just told 57P01 are no longer listed: their flush closes them
     const std::vector<Client*> clients = clients_;
     for (auto* c : clients) c->close();
     for (auto& [key, pool] : pools_) pool->close_all();

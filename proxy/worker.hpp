@@ -84,7 +84,7 @@ public:
     AuthQuery& auth_query() { return auth_query_; }
 
     // Output goes out once per loop turn, after the turn's reads, and never waits for a poll.
-    void flush_later(Connection* c) { dirty_.push_back(c); }
+    void flush_later(Connection* c);
 
     void apply_config(conf::ConfigPtr config);
     void begin_stop(std::uint64_t deadline_ms);

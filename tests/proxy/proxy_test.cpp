@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -385,18 +386,29 @@ BOOST_AUTO_TEST_CASE(graceful_stop_lets_a_transaction_in_flight_finish) {
     BOOST_TEST(sqlstate_of(p.conninfo(), "select 1") != "00000");   // no longer accepting
     // The idle client is told at once, between queries: libpq hands such a message to the
     // notice receiver.
-    std::string idle_state;
-    PQsetNoticeReceiver(idle.raw(), [](void* arg, const PGresult* r) {
-        if (const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE)) *static_cast<std::string*>(arg) = state;
-    }, &idle_state);
-    BOOST_TEST(eventually([&] {
-        PQconsumeInput(idle.raw());
-        PQisBusy(idle.raw());   // parses what arrived
-        return !idle_state.empty();
-    }));
-    BOOST_TEST(idle_state == "57P01");
+    auto told = [](Connection& c) {   // the SQLSTATE of what arrived between queries
+        auto state = std::make_shared<std::string>();
+        PQsetNoticeReceiver(c.raw(), [](void* arg, const PGresult* r) {
+            if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) *static_cast<std::string*>(arg) = s;
+        }, state.get());
+        return state;
+    };
+    auto arrived = [](Connection& c, const std::string& state) {
+        return eventually([&] {
+            PQconsumeInput(c.raw());
+            PQisBusy(c.raw());   // parses what arrived
+            return !state.empty();
+        });
+    };
+    auto idle_state = told(idle);
+    BOOST_TEST(arrived(idle, *idle_state));
+    BOOST_TEST(*idle_state == "57P01");
     busy.exec("insert into stop_t values (2)");
     busy.exec("commit");
+    // The last client is told too, once its transaction ended, before the process exits.
+    auto busy_state = told(busy);
+    BOOST_TEST(arrived(busy, *busy_state));
+    BOOST_TEST(*busy_state == "57P01");
     BOOST_TEST(p.terminate() == 0);   // gone once its last transaction ended
     BOOST_TEST(query_value(GlobalCluster::cluster->superuser(1), "select count(*) from stop_t") == "2");
 }
