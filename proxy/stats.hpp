@@ -8,7 +8,6 @@
 #include <string>
 #include <unordered_map>
 
-
 #include "routing/classification.hpp"
 
 namespace pgsteer::proxy {
