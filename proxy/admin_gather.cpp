@@ -64,8 +64,8 @@ int view_index(Worker& w, int slot, const health::ClusterView* view) {
 
 void peer_of(Client& c, std::string& addr, std::uint16_t& port) {
     sockaddr_storage ss{};
-    int len = sizeof ss;
-    if (uv_tcp_getpeername(c.tcp(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return;
+    socklen_t len = sizeof ss;
+    if (::getpeername(c.fd(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return;
     char text[64] = {};
     if (ss.ss_family == AF_INET) {
         const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);

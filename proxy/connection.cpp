@@ -1,12 +1,16 @@
-// Reads through the thread's scratch area, output flushed at the end of the loop turn with send(2)
-// and queued in libuv only when the socket is full, close once.
+// recv(2) through the thread's scratch area, output sent at the end of the loop turn with send(2)
+// and kept only while the socket is full, close once.
 #include "proxy/connection.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "proxy/worker.hpp"
 
@@ -17,6 +21,16 @@ namespace {
 constexpr std::size_t initial_read_size = 4 * 1024;
 // Reads land here first: one area per thread, as large as libuv's suggested read.
 constexpr std::size_t scratch_size = 64 * 1024;
+
+// glibc's send/recv are cancellation points: in a process with more than one thread each call
+// also flips the thread's cancellation state with two atomic operations (~7 % of the relay's user
+// time). pgsteer never cancels threads, so the socket calls go to the kernel directly.
+ssize_t sys_send(int fd, const void* data, std::size_t size) {
+    return ::syscall(SYS_sendto, fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL, nullptr, 0);
+}
+ssize_t sys_recv(int fd, void* data, std::size_t size) {
+    return ::syscall(SYS_recvfrom, fd, data, size, 0, nullptr, nullptr);
+}
 
 std::uint8_t* read_scratch() {
     thread_local auto area = std::make_unique_for_overwrite<std::uint8_t[]>(scratch_size);
@@ -98,46 +112,107 @@ void InBuffer::release_if_empty() {
     }
 }
 
-Connection::Connection(Worker& worker) : worker_(worker) {
-    uv_tcp_init(worker.loop(), &tcp_);
-    tcp_.data = this;
+Connection::Connection(Worker& worker) : worker_(worker) {}
+
+int Connection::adopt(int fd) {
+    fd_ = fd;
+    if (int rc = uv_poll_init_socket(worker_.loop(), &poll_, fd); rc != 0) return rc;
+    poll_.data = this;
+    watched_ = true;
+    int one = 1;   // a relay's small messages leave at once
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return 0;
+}
+
+int Connection::connect_to(const sockaddr* addr, socklen_t len) {
+    int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (int rc = adopt(fd); rc != 0) return rc;
+    int rc;
+    do rc = ::connect(fd, addr, len);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0 && errno != EINPROGRESS) return -errno;
+    connecting_ = true;   // writable once connected, either way
+    watch();
+    return 0;
+}
+
+void Connection::watch() {
+    int want = (reading_ ? UV_READABLE : 0) | (connecting_ || unsent_ ? UV_WRITABLE : 0);
+    if (want == events_ || !watched_ || closing_) return;
+    events_ = want;
+    if (want != 0) uv_poll_start(&poll_, want, poll_cb);
+    else uv_poll_stop(&poll_);
 }
 
 void Connection::start_reading() {
     if (reading_ || closing_) return;
-    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0) reading_ = true;
+    reading_ = true;
+    watch();
 }
 
-void Connection::stop_reading() {
-    if (!reading_) return;
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
-    reading_ = false;
+void Connection::stop_reading() { reading_ = false; }
+
+int Connection::socket_error(int none) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    return err != 0 ? -err : none;
 }
 
-void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+void Connection::poll_cb(uv_poll_t* h, int status, int events) {
     auto* c = static_cast<Connection*>(h->data);
-    if (c->tls_) {
-        auto scratch = TlsLink::scratch();
-        *buf = uv_buf_init(scratch.data(), static_cast<unsigned>(scratch.size()));
-    } else {
-        *buf = c->in.read_space();
+    if (status < 0) {   // POLLERR: libuv stopped watching
+        c->events_ = 0;
+        if (c->connecting_) {
+            c->connecting_ = false;
+            c->on_connected(c->socket_error(UV_ECONNREFUSED));
+            return;
+        }
+        // What arrived before the error is still read; without a reader, it is lost anyway.
+        if (!c->reading_) {
+            c->on_read_error(c->socket_error(UV_ECONNRESET));
+            return;
+        }
+        events = UV_READABLE;
     }
+    if (events & UV_READABLE) c->readable();
+    if ((events & UV_WRITABLE) && !c->closing_) c->writable();
 }
 
-void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-    auto* c = static_cast<Connection*>(s->data);
-    if (!c->closing_) {   // a closing connection's bytes are dropped
-        if (nread > 0 && c->bytes_read_) *c->bytes_read_ += static_cast<std::uint64_t>(nread);
-        if (nread > 0 && c->tls_) {
-            c->read_tls(static_cast<std::size_t>(nread), buf);
-        } else if (nread > 0) {
-            c->in.commit(static_cast<std::size_t>(nread));
-            c->on_data();
-        } else if (nread < 0) {
-            c->on_read_error(static_cast<int>(nread));
-        }
+void Connection::readable() {
+    if (!reading_) {   // stopped since the last poll: stop polling for input now
+        watch();
+        return;
     }
-    c->in.settle();   // the scratch area is the next read's, whichever connection it is
+    uv_buf_t buf;
+    if (tls_) {
+        auto scratch = TlsLink::scratch();
+        buf = uv_buf_init(scratch.data(), static_cast<unsigned>(scratch.size()));
+    } else {
+        buf = in.read_space();
+    }
+    ssize_t n;
+    do n = sys_recv(fd_, buf.base, buf.len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) {
+        in.settle();
+        return;
+    }
+    received(n > 0 ? n : n == 0 ? UV_EOF : -errno, buf.base);
+}
+
+void Connection::received(ssize_t nread, char* base) {
+    if (nread > 0 && bytes_read_) *bytes_read_ += static_cast<std::uint64_t>(nread);
+    if (nread > 0 && tls_) {
+        read_tls(static_cast<std::size_t>(nread), base);
+    } else if (nread > 0) {
+        in.commit(static_cast<std::size_t>(nread));
+        on_data();
+    } else {
+        on_read_error(static_cast<int>(nread));
+    }
+    in.settle();   // the scratch area is the next read's, whichever connection it is
 }
 
 void Connection::start_tls(std::shared_ptr<const TlsContext> ctx) {
@@ -147,8 +222,8 @@ void Connection::start_tls(std::shared_ptr<const TlsContext> ctx) {
     if (tls_->has_output()) flush();
 }
 
-void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
-    auto progress = tls_->feed({buf->base, n}, in);
+void Connection::read_tls(std::size_t n, const char* base) {
+    auto progress = tls_->feed({base, n}, in);
     if (progress == TlsProgress::failed) {
         on_read_error(UV_EPROTO);
         return;
@@ -162,15 +237,13 @@ void Connection::read_tls(std::size_t n, const uv_buf_t* buf) {
 }
 
 ssize_t Connection::try_send(std::string_view bytes) {
-    // send(2) rather than uv_try_write's write(2): a socket's write skips the VFS layer this way
-    // (~1 % of a relayed transaction's CPU). Only called with nothing queued in libuv.
-    uv_os_fd_t fd = -1;
-    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) return UV_EBADF;
+    // send(2), not write(2): a socket's write skips the VFS layer this way (~1 % of a relayed
+    // transaction's CPU).
     ssize_t n;
-    do n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    do n = sys_send(fd_, bytes.data(), bytes.size());
     while (n < 0 && errno == EINTR);
     if (n >= 0) return n;
-    return -errno;   // libuv's error codes are negated errnos (UV_EAGAIN is -EAGAIN)
+    return errno == EAGAIN ? 0 : -errno;   // libuv's error codes are negated errnos
 }
 
 void Connection::send(std::string_view bytes) {
@@ -180,14 +253,14 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::flush() {
-    if (writing_ || closing_ || flush_queued_) return;
+    if (unsent_ || closing_ || flush_queued_) return;
     flush_queued_ = true;
     worker_.flush_later(this);
 }
 
 void Connection::flush_now() {
     flush_queued_ = false;
-    if (writing_ || closing_) return;
+    if (unsent_ || closing_ || connecting_) return;
     if (tls_ && !tls_->seal(out())) {
         out_->clear();
         on_read_error(UV_EPROTO);
@@ -195,7 +268,7 @@ void Connection::flush_now() {
     }
     if (out_empty()) return;
     std::string& pending = *out_;
-    if (bytes_written_) *bytes_written_ += pending.size();   // all of it, now or from write_inflight
+    if (bytes_written_) *bytes_written_ += pending.size();   // all of it, now or once writable
     auto n = try_send(pending);
     if (n == static_cast<ssize_t>(pending.size())) {
         pending.clear();
@@ -203,50 +276,55 @@ void Connection::flush_now() {
         else on_drained();
         return;
     }
-    if (n < 0 && n != UV_EAGAIN) {
+    if (n < 0) {
         pending.clear();
         on_read_error(static_cast<int>(n));
         return;
     }
-    inflight_ = std::make_unique<PendingWrite>();
-    inflight_->req.data = this;
-    inflight_->bytes.swap(pending);
-    write_inflight(n > 0 ? static_cast<std::size_t>(n) : 0);
+    unsent_ = std::make_unique<Unsent>();
+    unsent_->bytes.swap(pending);
+    unsent_->offset = static_cast<std::size_t>(n);
+    watch();
 }
 
-void Connection::write_inflight(std::size_t offset) {
-    auto& bytes = inflight_->bytes;
-    uv_buf_t b = uv_buf_init(bytes.data() + offset, static_cast<unsigned>(bytes.size() - offset));
-    if (uv_write(&inflight_->req, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, write_cb) == 0) {
-        writing_ = true;
-    } else {
-        inflight_.reset();
-        on_read_error(UV_EPIPE);
-    }
-}
-
-void Connection::write_cb(uv_write_t* req, int status) {
-    auto* c = static_cast<Connection*>(req->data);
-    c->writing_ = false;
-    c->inflight_.reset();
-    if (c->closing_) return;
-    if (status < 0) {
-        c->on_read_error(status);
+void Connection::writable() {
+    if (connecting_) {
+        connecting_ = false;
+        on_connected(socket_error(0));
+        if (closing_) return;
+        watch();
+        flush_now();   // what was queued while connecting
         return;
     }
-    c->flush_now();
-    if (c->closing_) return;
-    if (c->close_when_flushed_ && !c->writing_) {
-        c->close();
+    if (!unsent_) {
+        watch();
         return;
     }
-    if (c->pending_out() < low_watermark) c->on_drained();
+    std::string_view rest(unsent_->bytes);
+    rest.remove_prefix(unsent_->offset);
+    auto n = try_send(rest);
+    if (n < 0) {
+        unsent_.reset();
+        on_read_error(static_cast<int>(n));
+        return;
+    }
+    unsent_->offset += static_cast<std::size_t>(n);
+    if (unsent_->offset < unsent_->bytes.size()) return;
+    unsent_.reset();
+    watch();
+    flush_now();
+    if (closing_) return;
+    if (close_when_flushed_ && !unsent_) {
+        close();
+        return;
+    }
+    if (pending_out() < low_watermark) on_drained();
 }
 
 void Connection::close_after_flush() {
     if (closing_) return;
     stop_reading();
-    if (out_empty() && !writing_) close();
+    if (out_empty() && !unsent_) close();
     else {
         close_when_flushed_ = true;
         flush();
@@ -258,14 +336,19 @@ void Connection::close() {
     on_close();
     closing_ = true;
     reading_ = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+    // uv_close stops the poll (and drops this turn's pending events for the descriptor) before
+    // the descriptor is closed, so a socket accepted later under the same number starts clean.
+    if (watched_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), close_cb);
+    else worker_.dispose_later(this);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
 }
 
 void Connection::close_cb(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }
 
 void Connection::release_buffers() {
     in.release_if_empty();
-    if (out_empty() && !writing_) out_.reset();
+    if (out_empty() && !unsent_) out_.reset();
 }
 
 }  // namespace pgsteer::proxy

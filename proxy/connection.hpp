@@ -1,7 +1,7 @@
-// The byte mover shared by client and server connections: one TCP handle, reads into the thread's
-// scratch area, an output buffer flushed once per loop turn (send(2), then one uv_write at a time
-// for what the socket did not take), watermark backpressure, and the close protocol (uv_close
-// once, delete in the close callback).
+// The byte mover shared by client and server connections: one socket watched by a uv_poll_t,
+// recv(2) into the thread's scratch area, an output buffer sent once per loop turn with send(2)
+// (what the socket did not take waits for it to become writable), watermark backpressure, and the
+// close protocol (uv_close once, delete in the close callback).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "proxy/tls.hpp"
@@ -53,7 +54,12 @@ public:
     Connection& operator=(const Connection&) = delete;
     virtual ~Connection() = default;
 
-    uv_tcp_t* tcp() { return &tcp_; }
+    // Takes a connected (accepted) non-blocking socket: 0, or a libuv error (the socket is still
+    // this connection's, closed by close()).
+    int adopt(int fd);
+    // A non-blocking connect on a socket of its own; on_connected() reports how it ended.
+    int connect_to(const sockaddr* addr, socklen_t len);
+    int fd() const { return fd_; }
     Worker& worker() { return worker_; }
     bool closing() const { return closing_; }
 
@@ -72,7 +78,9 @@ public:
     // gets the turn's answers together and is woken once for them, not once each.
     void flush();
     void flush_now();     // the end of the turn, or a finished write with more to go
-    std::size_t pending_out() const { return (out_ ? out_->size() : 0) + (inflight_ ? inflight_->bytes.size() : 0); }
+    std::size_t pending_out() const {
+        return (out_ ? out_->size() : 0) + (unsent_ ? unsent_->bytes.size() - unsent_->offset : 0);
+    }
     bool over_high_watermark() const { return pending_out() > high_watermark; }
 
     // Idempotent. Subclasses detach from their peers and lists in on_close() first.
@@ -93,32 +101,41 @@ public:
 protected:
     virtual void on_data() = 0;                  // new bytes in `in`
     virtual void on_read_error(int status) = 0;  // EOF or a socket error
+    virtual void on_connected(int) {}             // connect_to() finished: 0 or a libuv error
     virtual void on_drained() {}                 // pending output fell below the low watermark
     virtual void on_close() {}                   // detach from peers and lists (still alive)
     virtual void on_tls_established() {}         // the TLS handshake finished
 
 private:
-    static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
-    static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
-    static void write_cb(uv_write_t* req, int status);
+    static void poll_cb(uv_poll_t* h, int status, int events);
     static void close_cb(uv_handle_t* h);
+    void watch();            // poll for what the connection waits for now
+    void readable();
+    void writable();
+    void received(ssize_t nread, char* base);
+    int socket_error(int none);   // the socket's pending error as a libuv code, or `none`
     ssize_t try_send(std::string_view bytes);   // bytes taken, or a libuv error code
-    void write_inflight(std::size_t offset);
-    void read_tls(std::size_t n, const uv_buf_t* buf);
+    void read_tls(std::size_t n, const char* base);
 
     Worker& worker_;
-    uv_tcp_t tcp_{};
+    // Watched while reading or waiting to write. A stop_reading() takes effect at the next
+    // readable event: a client queued for a pool sends nothing meanwhile, and the poll is never
+    // touched (no epoll_ctl on the hot path).
+    uv_poll_t poll_{};
+    int fd_ = -1;
+    int events_ = 0;          // what poll_ waits for
+    bool watched_ = false;    // poll_ initialized: closed through uv_close
+    bool connecting_ = false;
     bool out_empty() const { return !out_ || out_->empty(); }
 
     std::unique_ptr<std::string> out_;   // appended by the relay; boxed: idle connections have none
-    // Made only when the socket did not take everything (uv_try_write usually does), so an
-    // idle connection carries no write request; it owns its bytes until write_cb.
-    struct PendingWrite {
-        uv_write_t req{};
+    // Made only when the socket did not take everything (send(2) usually does), so an idle
+    // connection carries none.
+    struct Unsent {
         std::string bytes;
+        std::size_t offset = 0;
     };
-    std::unique_ptr<PendingWrite> inflight_;
-    bool writing_ = false;
+    std::unique_ptr<Unsent> unsent_;
     bool flush_queued_ = false;
     bool reading_ = false;
     bool closing_ = false;

@@ -90,8 +90,10 @@ NodeChoice Router::choose(const routing::Decision& d, const routing::Classificat
                           int avoid_slot) {
     NodeChoice out;
     const auto& v = *view_;
-    const bool functions_unknown = !v.writing_functions_by_db.contains(database);
-    if (d.target != routing::Target::standby || (functions_unknown && v.primary >= 0)) {
+    // A read goes to a standby only once the database's writing functions are known; with the
+    // primary alone in the view there is nothing to choose.
+    if (d.target != routing::Target::standby ||
+        (v.primary >= 0 && (v.nodes.size() == 1 || !v.writing_functions_by_db.contains(database)))) {
         if (v.primary < 0) {
             out.wait_for_primary = true;
             return out;

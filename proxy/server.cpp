@@ -63,7 +63,6 @@ std::string error_bytes(std::string_view sqlstate, std::string_view message) {
 
 Server::Server(Worker& worker, Pool& pool) : Connection(worker), pool_(pool) {
     created_ = worker.now();
-    connect_req_.data = this;
 }
 
 std::uint64_t Server::now_or_keep() { return worker().now(); }
@@ -78,31 +77,29 @@ void Server::connect() {
         close();
         return;
     }
-    if (int rc = uv_tcp_connect(&connect_req_, tcp(), reinterpret_cast<sockaddr*>(&addr), on_connect); rc != 0) {
+    const socklen_t len = addr.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    if (int rc = connect_to(reinterpret_cast<sockaddr*>(&addr), len); rc != 0) {
         pool_.server_connect_failed(fmt::format("could not connect to {}:{}: {}", host, port, uv_strerror(rc)));
         close();
     }
 }
 
-void Server::on_connect(uv_connect_t* req, int status) {
-    auto* s = static_cast<Server*>(req->data);
-    if (s->closing()) return;
+void Server::on_connected(int status) {
     if (status < 0) {
-        s->pool_.server_connect_failed(fmt::format("could not connect to node {} at {}:{}: {}", s->pool_.name(),
-                                                   s->pool_.node_host(), s->pool_.node_port(), uv_strerror(status)));
-        s->close();
+        pool_.server_connect_failed(fmt::format("could not connect to node {} at {}:{}: {}", pool_.name(),
+                                               pool_.node_host(), pool_.node_port(), uv_strerror(status)));
+        close();
         return;
     }
-    uv_tcp_nodelay(s->tcp(), 1);
-    s->state_ = ServerState::login;
-    if (s->worker().config().tls.server_mode != conf::ServerTlsMode::disable) {
-        protocol::put_ssl_request(s->out());
-        s->awaiting_tls_answer_ = true;
+    state_ = ServerState::login;
+    if (worker().config().tls.server_mode != conf::ServerTlsMode::disable) {
+        protocol::put_ssl_request(out());
+        awaiting_tls_answer_ = true;
     } else {
-        protocol::put_startup_message(s->out(), {{"user", s->pool_.user()}, {"database", s->pool_.database()}});
+        protocol::put_startup_message(out(), {{"user", pool_.user()}, {"database", pool_.database()}});
     }
-    s->flush();
-    s->start_reading();
+    flush();
+    start_reading();
 }
 
 bool Server::handle_tls_answer() {

@@ -63,12 +63,12 @@ public:
 protected:
     void on_data() override;
     void on_read_error(int status) override;
+    void on_connected(int status) override;
     void on_drained() override;
     void on_close() override;
     void on_tls_established() override;   // sends the startup message
 
 private:
-    static void on_connect(uv_connect_t* req, int status);
     std::uint64_t now_or_keep();
     bool handle_tls_answer();          // the node's 'S' or 'N' to pgsteer's SSLRequest
     bool handle_login(const protocol::Frame& f);
@@ -85,7 +85,6 @@ private:
     Pool& pool_;
     ServerState state_ = ServerState::connecting;
     Client* client_ = nullptr;
-    uv_connect_t connect_req_{};
     std::unique_ptr<protocol::ScramClient> scram_;
     std::uint32_t be_pid_ = 0, be_key_ = 0;
     ParamDefaults login_params_;

@@ -3,8 +3,12 @@
 #include "proxy/worker.hpp"
 
 #include <malloc.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "protocol/builder.hpp"
@@ -67,8 +71,6 @@ Worker::Worker(Proxy& proxy, int index, int listen_fd, conf::ConfigPtr config)
     : proxy_(proxy), index_(index), listen_fd_(listen_fd), config_(std::move(config)) {
     uv_loop_init(&loop_);
     loop_.data = this;
-    uv_tcp_init(&loop_, &listener_);
-    listener_.data = this;
     uv_timer_init(&loop_, &janitor_);
     janitor_.data = this;
     uv_async_init(&loop_, &async_, on_async);
@@ -94,9 +96,15 @@ void Worker::join() {
 }
 
 void Worker::run() {
-    uv_tcp_open(&listener_, listen_fd_);
-    if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 1024, on_connection); rc != 0)
-        PGS_LOG(error, "worker {}: listen failed: {}", index_, uv_strerror(rc));
+    if (::listen(listen_fd_, 1024) != 0)
+        PGS_LOG(error, "worker {}: listen failed: {}", index_, std::strerror(errno));
+    else if (int rc = uv_poll_init_socket(&loop_, &listener_, listen_fd_); rc != 0)
+        PGS_LOG(error, "worker {}: cannot watch the listening socket: {}", index_, uv_strerror(rc));
+    else {
+        listening_ = true;
+        listener_.data = this;
+        uv_poll_start(&listener_, UV_READABLE, on_listener);
+    }
     uv_timer_start(&janitor_, on_janitor, janitor_interval_ms, janitor_interval_ms);
     uv_check_start(&flusher_, on_check);
     uv_unref(reinterpret_cast<uv_handle_t*>(&flusher_));
@@ -105,6 +113,7 @@ void Worker::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     // Drain close callbacks of anything closed in the last turn.
     uv_run(&loop_, UV_RUN_NOWAIT);
+    end_turn();
 }
 
 void Worker::post(std::function<void(Worker&)> fn) {
@@ -125,18 +134,37 @@ void Worker::on_async(uv_async_t* a) {
     for (auto& fn : batch) fn(*w);
 }
 
-void Worker::on_connection(uv_stream_t* server, int status) {
-    auto* w = static_cast<Worker*>(server->data);
-    if (status < 0) return;
-    auto* c = new Client(*w);
-    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(c->tcp())) != 0) {
-        c->close();
-        return;
+void Worker::on_listener(uv_poll_t* h, int status, int) {
+    if (status == 0) static_cast<Worker*>(h->data)->accept_clients();
+}
+
+void Worker::accept_clients() {
+    // A bounded batch per wake-up: a connection storm still leaves room for the clients already in.
+    for (int i = 0; i < 64 && !stopping_; ++i) {
+        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN) return;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // Out of descriptors or memory: the kernel keeps the connection queued while
+                // accepting waits for the janitor's next round, instead of spinning on it.
+                PGS_LOG(warning, "worker {}: cannot accept a client: {}; waiting {} ms", index_,
+                        std::strerror(errno), janitor_interval_ms);
+                uv_poll_stop(&listener_);
+                accept_paused_ = true;
+                return;
+            }
+            continue;   // the peer gave up (ECONNABORTED) or a transient error: the next one
+        }
+        auto* c = new Client(*this);
+        if (int rc = c->adopt(fd); rc != 0) {
+            PGS_LOG(warning, "worker {}: cannot watch a client socket: {}", index_, uv_strerror(rc));
+            c->close();
+            continue;
+        }
+        c->start_reading();
+        ++accepted_since_trim_;
+        last_accept_ = now();
     }
-    uv_tcp_nodelay(c->tcp(), 1);
-    c->start_reading();
-    ++w->accepted_since_trim_;
-    w->last_accept_ = w->now();
 }
 
 Pool& Worker::pool_for(int node, const std::string& database, const std::string& user) {
@@ -227,6 +255,8 @@ void Worker::end_turn() {
         for (Connection* c : flushing_) c->flush_now();
         flushing_.clear();
     }
+    for (Connection* c : disposed_) delete c;
+    disposed_.clear();
     turn_us_ = 0;
 }
 
@@ -238,6 +268,10 @@ void Worker::janitor() {
     const std::vector<Client*> clients = clients_;
     for (auto* c : clients) c->janitor(t);
     for (auto& [key, pool] : pools_) pool->janitor(t);
+    if (accept_paused_ && !stopping_) {
+        accept_paused_ = false;
+        uv_poll_start(&listener_, UV_READABLE, on_listener);
+    }
     if (accepted_since_trim_ >= trim_after_logins && t - last_accept_ >= trim_quiet_ms) {
         accepted_since_trim_ = 0;
         malloc_trim(0);
@@ -259,7 +293,8 @@ void Worker::begin_stop(std::uint64_t deadline_ms) {
     if (stopping_) return;
     stopping_ = true;
     stop_deadline_ = deadline_ms;
-    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    ::close(listen_fd_);   // a poll handle leaves its descriptor open
     PGS_LOG(info, "worker {}: stopping, {} client(s) left", index_, clients_.size());
 }
 

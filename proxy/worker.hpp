@@ -85,13 +85,16 @@ public:
 
     // Output goes out once per loop turn, after the turn's reads, and never waits for a poll.
     void flush_later(Connection* c);
+    // A connection closed before it had a socket to watch: deleted at the end of the turn.
+    void dispose_later(Connection* c) { disposed_.push_back(c); }
 
     void apply_config(conf::ConfigPtr config);
     void begin_stop(std::uint64_t deadline_ms);
 
 private:
     void run();
-    static void on_connection(uv_stream_t* server, int status);
+    static void on_listener(uv_poll_t* h, int status, int events);
+    void accept_clients();
     static void on_async(uv_async_t* a);
     static void on_janitor(uv_timer_t* t);
     static void on_check(uv_check_t* h);
@@ -105,12 +108,14 @@ private:
     int listen_fd_;
     conf::ConfigPtr config_;
     uv_loop_t loop_{};
-    uv_tcp_t listener_{};
+    uv_poll_t listener_{};
+    bool listening_ = false;
+    bool accept_paused_ = false;    // out of descriptors: resumed by the janitor
     uv_timer_t janitor_{};
     uv_async_t async_{};
     uv_check_t flusher_{};             // end_turn() after the turn's I/O callbacks
     uv_prepare_t before_poll_{};       // and before polling
-    std::vector<Connection*> dirty_, flushing_;
+    std::vector<Connection*> dirty_, flushing_, disposed_;
     std::uint64_t turn_us_ = 0;
     std::thread thread_;
     std::mutex inbox_mutex_;
