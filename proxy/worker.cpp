@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "protocol/builder.hpp"
 #include "protocol/sqlstate.hpp"
@@ -147,10 +148,11 @@ void Worker::accept_clients() {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors or memory: the kernel keeps the connection queued while
                 // accepting waits for the janitor's next round, instead of spinning on it.
-                PGS_LOG(warning, "worker {}: cannot accept a client: {}; waiting {} ms", index_,
-                        std::strerror(errno), janitor_interval_ms);
+                if (!accept_starved_)
+                    PGS_LOG(warning, "worker {}: cannot accept clients: {}; new clients wait until descriptors free up",
+                            index_, std::strerror(errno));
+                accept_starved_ = accept_paused_ = true;
                 uv_poll_stop(&listener_);
-                accept_paused_ = true;
                 return;
             }
             continue;   // the peer gave up (ECONNABORTED) or a transient error: the next one
@@ -162,6 +164,7 @@ void Worker::accept_clients() {
             continue;
         }
         c->start_reading();
+        if (std::exchange(accept_starved_, false)) PGS_LOG(info, "worker {}: accepting clients again", index_);
         ++accepted_since_trim_;
         last_accept_ = now();
     }

@@ -111,6 +111,7 @@ private:
     uv_poll_t listener_{};
     bool listening_ = false;
     bool accept_paused_ = false;    // out of descriptors: resumed by the janitor
+    bool accept_starved_ = false;   // until an accept succeeds again (logged once)
     uv_timer_t janitor_{};
     uv_async_t async_{};
     uv_check_t flusher_{};             // end_turn() after the turn's I/O callbacks

@@ -3,13 +3,17 @@
 #define BOOST_TEST_MODULE proxy_integration
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -237,6 +241,49 @@ BOOST_AUTO_TEST_CASE(queued_client_times_out_with_53300_naming_the_pool) {
         BOOST_TEST(text.find("raise pool.size") != std::string::npos);   // says what to do
     }
     a.exec("commit");
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_node_fails_the_client_after_wait_timeout_naming_it) {
+    // Nothing listens on the port the node is configured with.
+    Pgsteer p(substitute(toml("transaction", 10, "wait_timeout = \"500ms\""),
+                         {{fmt::format("port = {}", GlobalCluster::cluster->port(1)), "port = 1"}}));
+    const auto started = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+        Connection c(p.conninfo());
+        c.exec("select 1");
+    } catch (const PgError& e) {
+        message = e.what();
+    }
+    const auto waited = std::chrono::steady_clock::now() - started;
+    BOOST_TEST_CONTEXT(message) {
+        BOOST_TEST(sqlstate_in_message(message) == "53300");
+        BOOST_TEST(message.find("could not connect to node") != std::string::npos);
+        BOOST_TEST(message.find("127.0.0.1:1: connection refused") != std::string::npos);
+    }
+    BOOST_TEST(waited >= std::chrono::milliseconds(500));
+}
+
+// Out of file descriptors, pgsteer leaves new clients queued in the kernel instead of dropping
+// them, and serves them once a descriptor frees up.
+BOOST_AUTO_TEST_CASE(clients_wait_while_descriptors_run_out) {
+    Pgsteer p(toml("transaction", 1));
+    auto a = std::make_unique<Connection>(p.conninfo());
+    a->exec("select 1");   // its server connection is open and idle in the pool now
+    // A new descriptor takes the lowest free number: with the limit there, none is left.
+    std::set<long> used;
+    for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", p.pid())))
+        used.insert(std::stol(e.path().filename().string()));
+    rlim_t lowest_free = 0;
+    while (used.contains(static_cast<long>(lowest_free))) ++lowest_free;
+    const rlimit none_left{lowest_free, lowest_free};
+    BOOST_REQUIRE(::prlimit(p.pid(), RLIMIT_NOFILE, &none_left, nullptr) == 0);
+    auto b = std::async(std::launch::async, [&] { return Connection(p.conninfo()).value("select 42"); });
+    BOOST_TEST((b.wait_for(std::chrono::milliseconds(700)) == std::future_status::timeout));
+    a.reset();   // frees a descriptor
+    BOOST_TEST(b.get() == "42");
+    BOOST_TEST(p.log().find("cannot accept clients: Too many open files") != std::string::npos, p.log());
+    BOOST_TEST(p.log().find("accepting clients again") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(client_killed_mid_copy_leaves_the_server_reusable) {
