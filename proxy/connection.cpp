@@ -169,12 +169,10 @@ void Connection::poll_cb(uv_poll_t* h, int status, int events) {
             c->on_connected(c->socket_error(UV_ECONNREFUSED));
             return;
         }
-        // What arrived before the error is still read; without a reader, it is lost anyway.
-        if (!c->reading_) {
-            c->on_read_error(c->socket_error(UV_ECONNRESET));
-            return;
-        }
-        events = UV_READABLE;
+        // What arrived before the error is read first (recv returns it, then the error).
+        if (c->reading_) c->readable();
+        if (!c->closing_) c->on_read_error(c->socket_error(UV_ECONNRESET));
+        return;
     }
     if (events & UV_READABLE) c->readable();
     if ((events & UV_WRITABLE) && !c->closing_) c->writable();

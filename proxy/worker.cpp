@@ -136,7 +136,9 @@ void Worker::on_async(uv_async_t* a) {
 }
 
 void Worker::on_listener(uv_poll_t* h, int status, int) {
-    if (status == 0) static_cast<Worker*>(h->data)->accept_clients();
+    auto* w = static_cast<Worker*>(h->data);
+    if (status == 0) w->accept_clients();
+    else w->accept_paused_ = true;   // libuv stopped watching: the janitor starts it again
 }
 
 void Worker::accept_clients() {
