@@ -10,6 +10,9 @@ export PGSTEER_BASE_PORT=${PGSTEER_BASE_PORT:-26432}
 export PGSTEER_SCALE=${PGSTEER_SCALE:-10}
 BASE_PORT=$PGSTEER_BASE_PORT
 ROUNDS=${ROUNDS:-3}
+# Select-only at 16 clients is where the PgBouncer targets are judged: pairs of runs there differ
+# by ±5 % on a shared 2-core machine, so its median is taken over more rounds.
+REF_ROUNDS=${REF_ROUNDS:-9}
 if [[ $QUICK == 1 ]]; then
   DURATION=${DURATION:-3}
   WORKLOADS=${WORKLOADS:-select prepared tpcb connect}
@@ -92,7 +95,7 @@ write_meta() {
     echo "pgbouncer: $(/usr/sbin/pgbouncer --version | head -n1)"
     echo "pgpool: $(/usr/sbin/pgpool --version 2>&1 | head -n1)"
     echo "pgsteer: $(timeout 5 "$PGSTEER_BIN" --version 2>&1 | head -n1 | grep . || echo "no version from $PGSTEER_BIN")"
-    echo "settings: QUICK=$QUICK ROUNDS=$ROUNDS DURATION=${DURATION}s scale=$PGSTEER_SCALE pgbench -j 2 -n, pool size $POOL_SIZE, max_connections $MAX_CONNECTIONS, fd limit $(ulimit -n)"
+    echo "settings: QUICK=$QUICK ROUNDS=$ROUNDS (select -c 16: $REF_ROUNDS) DURATION=${DURATION}s scale=$PGSTEER_SCALE pgbench -j 2 -n, pool size $POOL_SIZE, max_connections $MAX_CONNECTIONS, fd limit $(ulimit -n)"
     for t in "${TARGETS[@]}"; do
       echo "setup $t: ${NOTE[$t]:-}${SKIP[$t]:+ — SKIPPED: ${SKIP[$t]}}"
     done
@@ -136,16 +139,19 @@ run_pgbench() {
   fi
 }
 
-# For each workload and client count, ROUNDS rounds over the four targets, each round starting
-# one target further on, so that drift of the shared machine falls on every target alike.
+# For each workload and client count, ROUNDS rounds (REF_ROUNDS at the reference cell) over the
+# targets, each round starting one target further on, so that drift of the shared machine falls
+# on every target alike.
 run_matrix() {
-  local workload clients round i t reason
+  local workload clients rounds round i t reason
   local n=${#TARGETS[@]}
   for workload in $WORKLOADS; do
     [[ -v "WORKLOAD_ARGS[$workload]" ]] || { log "unknown workload '$workload'"; exit 2; }
     for clients in $CLIENTS; do
-      log "== $workload (pgbench -n ${WORKLOAD_ARGS[$workload]} -c $clients), $ROUNDS rounds of ${DURATION}s"
-      for round in $(seq "$ROUNDS"); do
+      rounds=$ROUNDS
+      if [[ $workload == select && $clients == 16 ]] && ((REF_ROUNDS > ROUNDS)); then rounds=$REF_ROUNDS; fi
+      log "== $workload (pgbench -n ${WORKLOAD_ARGS[$workload]} -c $clients), $rounds rounds of ${DURATION}s"
+      for round in $(seq "$rounds"); do
         for i in $(seq 0 $((n - 1))); do
           t=${TARGETS[$(((i + round - 1) % n))]}
           reason=$(cannot_run "$t" "$clients")

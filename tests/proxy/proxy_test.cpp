@@ -110,6 +110,30 @@ std::string sqlstate_of(const std::string& conninfo, const std::string& sql) {
     return "00000";
 }
 
+std::set<long> open_descriptors(const Pgsteer& p) {
+    std::set<long> used;
+    for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", p.pid())))
+        used.insert(std::stol(e.path().filename().string()));
+    return used;
+}
+
+// Leaves pgsteer `left` more descriptors (a new one takes the lowest free number), once the
+// connections of its start (the test's readiness probe) are closed.
+void limit_descriptors(const Pgsteer& p, rlim_t left) {
+    std::set<long> used = open_descriptors(p);
+    for (int settled = 0; settled < 3; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+        auto now = open_descriptors(p);
+        settled = now == used ? settled + 1 : 0;
+        used = std::move(now);
+    }
+    rlim_t lowest_free = 0;
+    while (used.contains(static_cast<long>(lowest_free))) ++lowest_free;
+    rlimit limit{};   // the soft limit only: raising it again needs no privilege
+    BOOST_REQUIRE(::prlimit(p.pid(), RLIMIT_NOFILE, nullptr, &limit) == 0);
+    limit.rlim_cur = lowest_free + left;
+    BOOST_REQUIRE(::prlimit(p.pid(), RLIMIT_NOFILE, &limit, nullptr) == 0);
+}
+
 }  // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(GlobalCluster);
@@ -270,20 +294,32 @@ BOOST_AUTO_TEST_CASE(clients_wait_while_descriptors_run_out) {
     Pgsteer p(toml("transaction", 1));
     auto a = std::make_unique<Connection>(p.conninfo());
     a->exec("select 1");   // its server connection is open and idle in the pool now
-    // A new descriptor takes the lowest free number: with the limit there, none is left.
-    std::set<long> used;
-    for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", p.pid())))
-        used.insert(std::stol(e.path().filename().string()));
-    rlim_t lowest_free = 0;
-    while (used.contains(static_cast<long>(lowest_free))) ++lowest_free;
-    const rlimit none_left{lowest_free, lowest_free};
-    BOOST_REQUIRE(::prlimit(p.pid(), RLIMIT_NOFILE, &none_left, nullptr) == 0);
+    limit_descriptors(p, 0);
     auto b = std::async(std::launch::async, [&] { return Connection(p.conninfo()).value("select 42"); });
     BOOST_TEST((b.wait_for(std::chrono::milliseconds(700)) == std::future_status::timeout));
     a.reset();   // frees a descriptor
     BOOST_TEST(b.get() == "42");
     BOOST_TEST(p.log().find("cannot accept clients: Too many open files") != std::string::npos, p.log());
     BOOST_TEST(p.log().find("accepting clients again") != std::string::npos);
+}
+
+// The last descriptor goes to a client: its server connection cannot get a socket, the client
+// hears why after wait_timeout, and the next client is served once descriptors free up.
+BOOST_AUTO_TEST_CASE(no_descriptor_for_a_server_connection_fails_the_client_with_the_reason) {
+    Pgsteer p(toml("transaction", 1, "wait_timeout = \"500ms\""));
+    limit_descriptors(p, 1);
+    std::string message;   // at login: the pool's first server connection brings its defaults
+    try {
+        Connection(p.conninfo()).exec("select 1");
+    } catch (const PgError& e) {
+        message = e.what();
+    }
+    BOOST_TEST_CONTEXT(message) {
+        BOOST_TEST(sqlstate_in_message(message) == "53300");
+        BOOST_TEST(message.find("too many open files") != std::string::npos);
+    }
+    limit_descriptors(p, 10);
+    BOOST_TEST(Connection(p.conninfo()).value("select 42") == "42");
 }
 
 BOOST_AUTO_TEST_CASE(client_killed_mid_copy_leaves_the_server_reusable) {
