@@ -29,6 +29,9 @@ struct ServerConfig {
     Duration login_timeout{15000};             // a client must finish startup+auth within this
     std::uint32_t max_startup_packet = 10 * 1024;
     Duration shutdown_timeout{30000};          // graceful stop: wait this long for transactions
+    // TCP congestion control on connections whose peer is on this host ("" = the system's):
+    // loopback has no congestion to control, and BBR's model costs CPU on every acknowledgement.
+    std::string loopback_tcp_congestion = "reno";
 };
 
 struct AuthConfig {

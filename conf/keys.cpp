@@ -296,6 +296,7 @@ std::vector<KeySpec<Config>> make_config_keys() {
         key("server.login_timeout", live, &C::server, &ServerConfig::login_timeout, duration(positive)),
         key("server.max_startup_packet", live, &C::server, &ServerConfig::max_startup_packet, size<std::uint32_t>(1024, 1024 * 1024)),
         key("server.shutdown_timeout", live, &C::server, &ServerConfig::shutdown_timeout, duration(zero_ok)),
+        key("server.loopback_tcp_congestion", live, &C::server, &ServerConfig::loopback_tcp_congestion, string(Emptiness::allowed)),
 
         key("auth.method", live, &C::auth, &AuthConfig::method,
             enumeration<AuthMethod>({{"scram-sha-256", AuthMethod::scram_sha_256}, {"md5", AuthMethod::md5}, {"trust", AuthMethod::trust}})),

@@ -9,11 +9,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <tuple>
 #include <toml++/toml.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace pgsteer::conf {
 namespace {
@@ -101,6 +108,7 @@ public:
         check_nodes();
         check_tls();
         check_auth();
+        check_loopback_congestion();
         // Tables iterate in key order; people read errors in file order: this file's by line,
         // then those with no place, then the users file's.
         std::stable_sort(errors_.begin(), errors_.end(), [this](const ConfigError& a, const ConfigError& b) {
@@ -266,6 +274,29 @@ private:
             } else if (!read_text_file(*path)) {
                 error(name, where(name), fmt::format("cannot read \"{}\" (missing or not readable)", *path));
             }
+        }
+    }
+
+    // The kernel knows which algorithms exist and which an unprivileged process may choose:
+    // ask it with a socket now rather than find out on every connection.
+    void check_loopback_congestion() {
+        const std::string& name = config_.server.loopback_tcp_congestion;
+        if (name.empty()) {
+            return;
+        }
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return;   // no socket to ask with: the proxy will not get one either, and says so
+        }
+        const int rc = ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(), static_cast<socklen_t>(name.size()));
+        const int err = errno;
+        ::close(fd);
+        if (rc != 0) {
+            error("server.loopback_tcp_congestion", where("server.loopback_tcp_congestion"),
+                  fmt::format("the kernel refuses \"{}\" ({}); use one listed in /proc/sys/net/ipv4/{}, "
+                              "or \"\" to keep the system's",
+                              name, std::strerror(err),
+                              err == EPERM ? "tcp_allowed_congestion_control" : "tcp_available_congestion_control"));
         }
     }
 

@@ -114,20 +114,32 @@ void InBuffer::release_if_empty() {
 
 Connection::Connection(Worker& worker) : worker_(worker) {}
 
-int Connection::adopt(int fd) {
+bool is_loopback(const sockaddr* addr) {
+    if (addr->sa_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in*>(addr)->sin_addr.s_addr) >> 24) == 127;
+    if (addr->sa_family != AF_INET6) return false;
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+}
+
+int Connection::adopt(int fd, const sockaddr* peer) {
     fd_ = fd;
     if (int rc = uv_poll_init_socket(worker_.loop(), &poll_, fd); rc != 0) return rc;
     poll_.data = this;
     watched_ = true;
     int one = 1;   // a relay's small messages leave at once
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // The name was tried when the configuration was loaded.
+    if (const std::string& cc = worker_.config().server.loopback_tcp_congestion; !cc.empty() && is_loopback(peer))
+        ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc.data(), static_cast<socklen_t>(cc.size()));
     return 0;
 }
 
 int Connection::connect_to(const sockaddr* addr, socklen_t len) {
     int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
-    if (int rc = adopt(fd); rc != 0) return rc;
+    if (int rc = adopt(fd, addr); rc != 0) return rc;
     int rc;
     do rc = ::connect(fd, addr, len);
     while (rc < 0 && errno == EINTR);

@@ -44,6 +44,9 @@ private:
     std::size_t cap_ = 0, begin_ = 0, end_ = 0;
 };
 
+// 127.0.0.0/8, ::1 or ::ffff:127.x.x.x: a peer on this host.
+bool is_loopback(const sockaddr* addr);
+
 class Connection {
 public:
     static constexpr std::size_t high_watermark = 256 * 1024;
@@ -54,9 +57,9 @@ public:
     Connection& operator=(const Connection&) = delete;
     virtual ~Connection() = default;
 
-    // Takes a connected (accepted) non-blocking socket: 0, or a libuv error (the socket is still
-    // this connection's, closed by close()).
-    int adopt(int fd);
+    // Takes a connected (accepted) non-blocking socket to `peer`: 0, or a libuv error (the
+    // socket is still this connection's, closed by close()).
+    int adopt(int fd, const sockaddr* peer);
     // A non-blocking connect on a socket of its own; on_connected() reports how it ended.
     int connect_to(const sockaddr* addr, socklen_t len);
     int fd() const { return fd_; }

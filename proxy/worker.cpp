@@ -144,7 +144,9 @@ void Worker::on_listener(uv_poll_t* h, int status, int) {
 void Worker::accept_clients() {
     // A bounded batch per wake-up: a connection storm still leaves room for the clients already in.
     for (int i = 0; i < 64 && !stopping_; ++i) {
-        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        sockaddr_storage peer{};
+        socklen_t peer_len = sizeof peer;
+        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EAGAIN) return;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -160,7 +162,7 @@ void Worker::accept_clients() {
             continue;   // the peer gave up (ECONNABORTED) or a transient error: the next one
         }
         auto* c = new Client(*this);
-        if (int rc = c->adopt(fd); rc != 0) {
+        if (int rc = c->adopt(fd, reinterpret_cast<const sockaddr*>(&peer)); rc != 0) {
             PGS_LOG(warning, "worker {}: cannot watch a client socket: {}", index_, uv_strerror(rc));
             c->close();
             continue;

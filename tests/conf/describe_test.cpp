@@ -29,6 +29,7 @@ BOOST_AUTO_TEST_CASE(describe_lists_every_key_in_order) {
         {"server.login_timeout", "15s", "15s", true},
         {"server.max_startup_packet", "10kB", "10kB", true},
         {"server.shutdown_timeout", "30s", "30s", true},
+        {"server.loopback_tcp_congestion", "reno", "reno", true},
         {"auth.method", "scram-sha-256", "scram-sha-256", true},
         {"auth.users_file", "users.txt", "users.txt", true},
         {"auth.query", "", "", true},

@@ -104,6 +104,8 @@ const BadFile bad_files[] = {
      {R"(pgsteer.toml:3:1: auth.query_user: "nobody" is not in the users file; add its password there)"}},
     {"auth query user with only a verifier", "[auth]\nquery = \"SELECT 1\"\nquery_user = \"lookup\"\n",
      {R"(pgsteer.toml:3:1: auth.query_user: "lookup" has a SCRAM verifier in the users file; pgsteer needs its password to log in as it)"}},
+    {"congestion control the kernel does not have", "[server]\nloopback_tcp_congestion = \"warp\"\n",
+     {R"(pgsteer.toml:2:1: server.loopback_tcp_congestion: the kernel refuses "warp" (No such file or directory); use one listed in /proc/sys/net/ipv4/tcp_available_congestion_control, or "" to keep the system's)"}},
     {"TOML syntax error", "[pool]\nsize = 5\nmode = \"transaction\n",
      {"pgsteer.toml:3:20: TOML syntax error: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited"}},
     {"duplicate key is a syntax error", "[pool]\nsize = 5\nsize = 6\n",

@@ -31,6 +31,7 @@ max_client_connections = 500
 login_timeout = "3s"
 max_startup_packet = "4kB"
 shutdown_timeout = "0"
+loopback_tcp_congestion = ""
 
 [auth]
 method = "md5"

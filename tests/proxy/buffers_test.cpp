@@ -1,5 +1,5 @@
-// The read buffer's life (scratch area during a read, own buffer only for what is left) and the
-// client slab: what idle connections hold and that a transaction allocates nothing.
+// The read buffer's life (scratch area during a read, own buffer only for what is left), the
+// client slab (what idle connections hold, no allocation per transaction) and which peers are local.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -7,6 +7,9 @@
 #include <set>
 #include <string_view>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <sys/un.h>
 
 #include "proxy/connection.hpp"
 #include "proxy/slab.hpp"
@@ -112,4 +115,25 @@ BOOST_AUTO_TEST_CASE(the_slab_reuses_slots_and_keeps_them_apart) {
     S::give(last);
     BOOST_TEST(S::take() == last);   // a freed slot is the next one given out
     for (void* p : taken) S::give(p);
+}
+
+namespace {
+bool loopback(const char* text) {
+    sockaddr_storage s{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&s);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&s);
+    if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) v4->sin_family = AF_INET;
+    else if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) v6->sin6_family = AF_INET6;
+    else BOOST_FAIL(text << " is no address");
+    return pgsteer::proxy::is_loopback(reinterpret_cast<const sockaddr*>(&s));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(loopback_peers_are_127_8_and_ipv6_loopback) {
+    for (const char* local : {"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"}) BOOST_TEST(loopback(local), local);
+    for (const char* remote : {"10.0.0.1", "126.255.255.255", "128.0.0.1", "0.0.0.0", "::", "::2", "::ffff:10.0.0.1", "fe80::1"})
+        BOOST_TEST(!loopback(remote), remote);
+    sockaddr_un unix_socket{};
+    unix_socket.sun_family = AF_UNIX;
+    BOOST_TEST(!pgsteer::proxy::is_loopback(reinterpret_cast<const sockaddr*>(&unix_socket)));
 }

@@ -7,6 +7,7 @@
 #include <sys/select.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,8 +15,10 @@
 #include <future>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -514,4 +517,56 @@ BOOST_AUTO_TEST_CASE(reload_changes_pool_size_live) {
                                 "select count(*) from pg_stat_activity where usename = 'app' and datname = 'app'");
     BOOST_TEST(backends == "2");
     BOOST_TEST(p.log().find("pool.size") != std::string::npos);
+}
+
+namespace {
+std::string first_word(const std::string& path) {
+    std::istringstream in(read_file(path));
+    std::string word;
+    in >> word;
+    return word;
+}
+
+// The congestion-control algorithm of each established TCP socket of process `pid` whose local
+// port (`sport`) or remote port (`dport`) is `port`, as `ss -ti` reports them.
+std::vector<std::string> congestion_of(pid_t pid, const char* end, int port) {
+    std::istringstream out(run(fmt::format("ss -tinpH state established '( {} = :{} )'", end, port)));
+    std::vector<std::string> found;
+    const std::string owner = fmt::format("pid={},", pid);
+    for (std::string socket, info; std::getline(out, socket) && std::getline(out, info);) {
+        std::istringstream words(info);
+        std::string algorithm;
+        if (socket.find(owner) != std::string::npos && words >> algorithm) found.push_back(algorithm);
+    }
+    return found;
+}
+}  // namespace
+
+// Both ends of the relay on this host, client and server side, get the configured algorithm in
+// place of the system's; "" gives new connections the system's again.
+BOOST_AUTO_TEST_CASE(loopback_connections_use_the_configured_congestion_control) {
+    const std::string system = first_word("/proc/sys/net/ipv4/tcp_congestion_control");
+    const std::string other = system == "reno" ? "cubic" : "reno";
+    auto config = [&](const std::string& algorithm) {
+        return toml("transaction", 1, "", fmt::format("loopback_tcp_congestion = \"{}\"", algorithm));
+    };
+    Pgsteer p(config(other));
+    Connection first(p.conninfo());
+    first.exec("select 1");   // its server connection stays open, idle in the pool
+    const int node_port = GlobalCluster::cluster->port(1);
+    BOOST_TEST(congestion_of(p.pid(), "sport", p.port()) == std::vector<std::string>{other}, boost::test_tools::per_element());
+    // The other server-side socket is the health monitor's (libpq), which keeps the system's.
+    const auto servers = congestion_of(p.pid(), "dport", node_port);
+    BOOST_TEST(std::count(servers.begin(), servers.end(), other) == 1, fmt::format("{}", fmt::join(servers, " ")));
+
+    p.write_config(config(""));
+    p.reload();
+    BOOST_TEST(eventually([&] { return p.log().find("loopback_tcp_congestion") != std::string::npos; }, 20), p.log());
+    Connection second(p.conninfo());
+    second.exec("select 1");
+    auto clients = congestion_of(p.pid(), "sport", p.port());
+    std::sort(clients.begin(), clients.end());
+    auto expected = std::vector<std::string>{other, system};
+    std::sort(expected.begin(), expected.end());
+    BOOST_TEST(clients == expected, boost::test_tools::per_element());
 }
