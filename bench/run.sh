@@ -89,7 +89,7 @@ write_meta() {
   {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM"
-    echo "kernel: $(uname -sr)"
+    echo "kernel: $(uname -sr), TCP congestion control $(cat /proc/sys/net/ipv4/tcp_congestion_control) (pgsteer sets its server.loopback_tcp_congestion on loopback connections, reno by default), autogroups $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -)"
     echo "postgres: $("$PG_BIN/postgres" --version)"
     echo "pgbench: $("$PG_BIN/pgbench" --version)"
     echo "pgbouncer: $(/usr/sbin/pgbouncer --version | head -n1)"
